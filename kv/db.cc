@@ -1,0 +1,1196 @@
+#include "kv/db.h"
+
+#include <algorithm>
+#include <condition_variable>
+#include <deque>
+#include <mutex>
+#include <thread>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "absl/synchronization/mutex.h"
+#include "kv/env.h"
+#include "kv/internal/format.h"
+#include "kv/internal/log.h"
+#include "kv/internal/memtable.h"
+#include "kv/internal/segment.h"
+#include "kv/status_macros.h"
+
+namespace zverse::kv {
+
+using internal::EntryView;
+using internal::LogFile;
+using internal::LogWriter;
+using internal::MemTable;
+using internal::Segment;
+
+namespace {
+
+constexpr char kIdentityText[] = "ZVerse database\nformat ";
+// A commit group gathers followers up to this many bytes (the first batch
+// alone may be larger).
+constexpr size_t kMaxGroupBytes = size_t{1} << 20;
+
+uint64_t LogCapacity(uint64_t seal_threshold, uint64_t file_size) {
+  return std::max(seal_threshold, file_size) + kMaxBatchBytes +
+         2 * kMaxGroupBytes;
+}
+
+struct OpRef {
+  std::string_view key;
+  std::string_view value;
+  bool deleted;
+};
+
+}  // namespace
+
+// The files a reader may touch: sealed segments, newest first, and the
+// active memtable. Immutable once published.
+struct Version {
+  std::vector<std::shared_ptr<Segment>> segments;
+  std::shared_ptr<MemTable> mem;
+};
+
+struct SnapshotState {
+  std::shared_ptr<const Version> version;
+  Timestamp as_of = 0;
+  uint64_t max_seq = 0;
+
+  absl::StatusOr<EntryView> MemEntry(const MemTable::Node* n) const {
+    const LogFile& log = version->mem->log();
+    return internal::DecodeEntry(
+        log.data(), n->offset,
+        log.committed_size.load(std::memory_order_acquire), log.path);
+  }
+  bool MemVisible(const MemTable::Node* n) const {
+    return n->seq <= max_seq && n->ts <= as_of;
+  }
+};
+
+namespace {
+
+Record ToRecord(const EntryView& e) {
+  return Record{e.key, e.value, e.ts, e.deleted()};
+}
+
+Entry ToEntry(const Record& r) {
+  return Entry{std::string(r.key), std::string(r.value), r.ts, r.deleted};
+}
+
+// Where a version lives: the memtable (seg == nullptr) or a segment.
+struct Location {
+  const Segment* seg = nullptr;
+  const MemTable::Node* node = nullptr;
+  uint64_t offset = 0;
+};
+
+absl::StatusOr<EntryView> Load(const SnapshotState& s, const Location& loc) {
+  if (loc.seg == nullptr) return s.MemEntry(loc.node);
+  return loc.seg->Entry(loc.offset);
+}
+
+// A cursor over one source in key order that yields, for each key, the
+// newest version visible to the snapshot.
+class SourceCursor {
+ public:
+  SourceCursor(const SnapshotState* s, const MemTable* mem, int rank,
+               std::string_view start)
+      : s_(s), rank_(rank), node_(mem->SeekKey(start)) {
+    SettleMem();
+  }
+  SourceCursor(const SnapshotState* s, const Segment* seg, int rank,
+               std::string_view start)
+      : s_(s), rank_(rank), seg_(seg), i_(seg->LowerBound(start)),
+        end_(seg->entry_count()) {
+    SettleSeg();
+  }
+
+  bool valid() const { return valid_; }
+  std::string_view key() const { return key_; }
+  Timestamp ts() const { return ts_; }
+  int rank() const { return rank_; }
+  const Location& location() const { return loc_; }
+
+  // Moves past every version of the current key.
+  void NextKey() {
+    if (seg_ == nullptr) {
+      while (node_ != nullptr && node_->user_key() == key_) {
+        node_ = MemTable::Next(node_);
+      }
+      SettleMem();
+    } else {
+      ++i_;
+      while (i_ < end_ && !seg_->DirNewest(i_)) ++i_;
+      SettleSeg();
+    }
+  }
+
+ private:
+  // Positions at the first key (at or after node_) with a visible version.
+  void SettleMem() {
+    valid_ = false;
+    while (node_ != nullptr) {
+      const std::string_view k = node_->user_key();
+      const MemTable::Node* m = node_;
+      while (m != nullptr && m->user_key() == k && !s_->MemVisible(m)) {
+        m = MemTable::Next(m);
+      }
+      if (m != nullptr && m->user_key() == k) {
+        node_ = m;
+        key_ = k;
+        ts_ = m->ts;
+        loc_ = Location{nullptr, m, 0};
+        valid_ = true;
+        return;
+      }
+      node_ = m;
+    }
+  }
+
+  void SettleSeg() {
+    valid_ = false;
+    // LowerBound may land inside a run only if the directory is damaged;
+    // back up to the run's start either way.
+    while (i_ < end_ && i_ > 0 && !seg_->DirNewest(i_)) --i_;
+    while (i_ < end_) {
+      size_t j = i_;
+      do {
+        if (seg_->DirTs(j) <= s_->as_of) {
+          key_ = seg_->DirKey(i_);
+          ts_ = seg_->DirTs(j);
+          loc_ = Location{seg_, nullptr, seg_->DirOffset(j)};
+          valid_ = true;
+          return;
+        }
+        ++j;
+      } while (j < end_ && !seg_->DirNewest(j));
+      i_ = j;
+    }
+  }
+
+  const SnapshotState* s_;
+  int rank_;
+  const Segment* seg_ = nullptr;
+  const MemTable::Node* node_ = nullptr;
+  size_t i_ = 0;
+  size_t end_ = 0;
+  bool valid_ = false;
+  std::string_view key_;
+  Timestamp ts_ = 0;
+  Location loc_;
+};
+
+absl::Status CheckOps(const OpRef* ops, size_t n) {
+  if (n == 0) return absl::InvalidArgumentError("empty write batch");
+  size_t bytes = 0;
+  for (size_t i = 0; i < n; ++i) {
+    if (ops[i].key.size() > kMaxKeySize) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("key of ", ops[i].key.size(),
+                       " bytes exceeds the maximum of ", kMaxKeySize));
+    }
+    if (ops[i].value.size() > kMaxValueSize) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("value of ", ops[i].value.size(),
+                       " bytes exceeds the maximum of ", kMaxValueSize));
+    }
+    bytes += internal::EntrySize(ops[i].key.size(), ops[i].value.size());
+  }
+  if (bytes > kMaxBatchBytes) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("write batch of ", bytes,
+                     " bytes exceeds the maximum of ", kMaxBatchBytes));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+// ---------------------------------------------------------------------------
+// WriteBatch
+
+void WriteBatch::Put(std::string_view key, std::string_view value) {
+  ops_.push_back(Op{std::string(key), std::string(value), false});
+  bytes_ += internal::EntrySize(key.size(), value.size());
+}
+
+void WriteBatch::Delete(std::string_view key) {
+  ops_.push_back(Op{std::string(key), std::string(), true});
+  bytes_ += internal::EntrySize(key.size(), 0);
+}
+
+void WriteBatch::Clear() {
+  ops_.clear();
+  bytes_ = 0;
+}
+
+// ---------------------------------------------------------------------------
+// DBImpl
+
+class DBImpl {
+ public:
+  DBImpl(std::string path, const Options& options)
+      : path_(std::move(path)),
+        options_(options),
+        env_(options.env != nullptr ? options.env : Env::Default()) {}
+  ~DBImpl() { (void)Close(); }
+
+  absl::Status Open();
+  absl::Status Close();
+
+  absl::StatusOr<Timestamp> Commit(const OpRef* ops, size_t n, Timestamp ts);
+  absl::Status Seal();
+  absl::Status Sync();
+
+  absl::StatusOr<Snapshot> GetSnapshot(Timestamp as_of) const;
+  Stats GetStats() const;
+  absl::Status Verify() const;
+  const std::string& path() const { return path_; }
+
+ private:
+  struct Writer {
+    const OpRef* ops = nullptr;
+    size_t n = 0;
+    Timestamp explicit_ts = 0;
+    bool seal = false;  // A Seal() request rather than a commit.
+    bool done = false;
+    absl::Status status;
+    Timestamp ts = 0;
+    absl::CondVar cv;
+  };
+
+  absl::Status CheckIdentity(bool* created);
+  absl::Status Recover();
+  absl::Status RecoverLogInto(const std::string& path, uint64_t number,
+                              std::shared_ptr<MemTable>* mem,
+                              internal::LogRecovery* recovery,
+                              std::shared_ptr<LogFile>* log);
+  // Writes `mem` as segment `number` and opens it.
+  absl::StatusOr<std::shared_ptr<Segment>> WriteMemTable(const MemTable& mem,
+                                                         uint64_t number);
+  // Seals the active log. REQUIRES: mu_ held by the commit leader.
+  absl::Status SealLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void Publish(std::shared_ptr<const Version> v);
+  std::shared_ptr<const Version> current() const {
+    absl::MutexLock l(&version_mu_);
+    return version_;
+  }
+  void SyncLoop();
+
+  const std::string path_;
+  const Options options_;
+  Env* const env_;
+  std::unique_ptr<FileLock> lock_;
+
+  absl::Mutex mu_;
+  std::deque<Writer*> writers_ ABSL_GUARDED_BY(mu_);
+  std::shared_ptr<LogWriter> log_ ABSL_GUARDED_BY(mu_);
+  uint64_t next_seq_ ABSL_GUARDED_BY(mu_) = 1;
+  Timestamp last_ts_ ABSL_GUARDED_BY(mu_) = 0;
+  uint64_t next_file_number_ ABSL_GUARDED_BY(mu_) = 1;
+  absl::Status bg_error_ ABSL_GUARDED_BY(mu_);
+  bool closed_ ABSL_GUARDED_BY(mu_) = false;
+  bool open_ = false;
+  internal::GroupEncoder encoder_;  // Used by the commit leader only.
+
+  // The published state readers start from.
+  mutable absl::Mutex version_mu_;
+  std::shared_ptr<const Version> version_ ABSL_GUARDED_BY(version_mu_);
+  uint64_t visible_seq_ ABSL_GUARDED_BY(version_mu_) = 0;
+  Timestamp visible_ts_ ABSL_GUARDED_BY(version_mu_) = 0;
+
+  // Interval sync.
+  std::thread sync_thread_;
+  absl::Mutex sync_mu_;
+  bool stop_sync_ ABSL_GUARDED_BY(sync_mu_) = false;
+
+  std::atomic<uint64_t> commits_{0};
+  std::atomic<uint64_t> syncs_{0};
+  uint64_t recovered_dropped_bytes_ = 0;
+};
+
+absl::Status DBImpl::CheckIdentity(bool* created) {
+  *created = false;
+  const std::string identity = path_ + "/" + internal::kIdentityFile;
+  if (!env_->FileExists(path_)) {
+    if (!options_.create_if_missing) {
+      return absl::NotFoundError(
+          absl::StrCat("no database at ", path_,
+                       " (create_if_missing is false)"));
+    }
+  } else if (!env_->IsDirectory(path_)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(path_, " is not a directory, so not a ZVerse database"));
+  }
+  if (env_->FileExists(identity)) {
+    if (options_.error_if_exists) {
+      return absl::AlreadyExistsError(
+          absl::StrCat("a database exists already at ", path_));
+    }
+    ZVERSE_ASSIGN_OR_RETURN(std::string text, env_->ReadFile(identity));
+    if (text.rfind(kIdentityText, 0) != 0) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          path_, " is not a ZVerse database (", identity, " is not ours)"));
+    }
+    uint32_t version = 0;
+    std::string_view rest = std::string_view(text).substr(sizeof(kIdentityText) - 1);
+    if (!rest.empty() && rest.back() == '\n') rest.remove_suffix(1);
+    if (!absl::SimpleAtoi(absl::string_view(rest.data(), rest.size()), &version)) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(identity, ": unreadable format version"));
+    }
+    if (version != internal::kFormatVersion) {
+      return absl::UnimplementedError(absl::StrCat(
+          path_, " uses format version ", version,
+          "; this build reads version ", internal::kFormatVersion));
+    }
+    return absl::OkStatus();
+  }
+  if (env_->IsDirectory(path_)) {
+    ZVERSE_ASSIGN_OR_RETURN(auto children, env_->GetChildren(path_));
+    for (const auto& c : children) {
+      if (c != internal::kLockFile) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            path_, " is not a ZVerse database: it has no ",
+            internal::kIdentityFile, " file and is not empty"));
+      }
+    }
+    if (!options_.create_if_missing) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          path_, " is an empty directory, not a ZVerse database"));
+    }
+  }
+  if (options_.read_only) {
+    return absl::NotFoundError(
+        absl::StrCat("no database at ", path_, " to open read-only"));
+  }
+  ZVERSE_RETURN_IF_ERROR(env_->CreateDir(path_));
+  ZVERSE_RETURN_IF_ERROR(env_->WriteFileAtomically(
+      identity, absl::StrCat(kIdentityText, internal::kFormatVersion, "\n")));
+  *created = true;
+  return absl::OkStatus();
+}
+
+absl::Status DBImpl::Open() {
+  bool created = false;
+  ZVERSE_RETURN_IF_ERROR(CheckIdentity(&created));
+  ZVERSE_ASSIGN_OR_RETURN(
+      lock_, env_->LockFile(path_ + "/" + internal::kLockFile));
+  ZVERSE_RETURN_IF_ERROR(Recover());
+  open_ = true;
+  if (options_.sync_mode == SyncMode::kInterval && !options_.read_only) {
+    sync_thread_ = std::thread([this] { SyncLoop(); });
+  }
+  return absl::OkStatus();
+}
+
+absl::Status DBImpl::RecoverLogInto(const std::string& path, uint64_t number,
+                                    std::shared_ptr<MemTable>* mem,
+                                    internal::LogRecovery* recovery,
+                                    std::shared_ptr<LogFile>* log) {
+  ZVERSE_ASSIGN_OR_RETURN(uint64_t size, env_->GetFileSize(path));
+  ZVERSE_ASSIGN_OR_RETURN(
+      *log, internal::MapLogFile(
+                env_, path, number,
+                LogCapacity(options_.seal_threshold_bytes, size)));
+  (*log)->committed_size.store(size, std::memory_order_release);
+  *mem = std::make_shared<MemTable>(*log);
+  MemTable* m = mem->get();
+  ZVERSE_ASSIGN_OR_RETURN(
+      *recovery,
+      internal::RecoverLog(**log, size,
+                           [m](const EntryView& e, uint64_t off, uint64_t seq) {
+                             m->Insert(e.key, e.ts, seq, off);
+                           }));
+  (*log)->committed_size.store(recovery->valid_size,
+                               std::memory_order_release);
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::shared_ptr<Segment>> DBImpl::WriteMemTable(
+    const MemTable& mem, uint64_t number) {
+  std::vector<internal::SegmentInput> inputs;
+  inputs.reserve(mem.Count());
+  const LogFile& log = mem.log();
+  const uint64_t limit = log.committed_size.load(std::memory_order_acquire);
+  const MemTable::Node* prev = nullptr;
+  for (const MemTable::Node* n = mem.First(); n != nullptr;
+       n = MemTable::Next(n)) {
+    // Equal (key, ts): the newest commit comes first and wins.
+    if (prev != nullptr && prev->ts == n->ts &&
+        prev->user_key() == n->user_key()) {
+      continue;
+    }
+    prev = n;
+    ZVERSE_ASSIGN_OR_RETURN(
+        EntryView e, internal::DecodeEntry(log.data(), n->offset, limit,
+                                           log.path));
+    inputs.push_back(internal::SegmentInput{log.data() + n->offset, e.size,
+                                            e.key, e.ts});
+  }
+  internal::SegmentMeta meta{number, number, number};
+  ZVERSE_RETURN_IF_ERROR(internal::WriteSegment(env_, path_, meta, inputs));
+  return Segment::Open(env_, internal::SegmentFileName(path_, number), number);
+}
+
+absl::Status DBImpl::Recover() {
+  ZVERSE_ASSIGN_OR_RETURN(auto children, env_->GetChildren(path_));
+  std::vector<std::pair<uint64_t, std::string>> logs, segs;
+  uint64_t max_number = 0;
+  for (const auto& name : children) {
+    uint64_t number = 0;
+    switch (internal::ParseFileName(name, &number)) {
+      case internal::FileType::kLog:
+        logs.emplace_back(number, path_ + "/" + name);
+        break;
+      case internal::FileType::kSegment:
+        segs.emplace_back(number, path_ + "/" + name);
+        break;
+      case internal::FileType::kTemp:
+        // An unfinished seal or identity write: never referenced.
+        if (!options_.read_only) {
+          ZVERSE_RETURN_IF_ERROR(env_->RemoveFile(path_ + "/" + name));
+        }
+        continue;
+      case internal::FileType::kOther:
+        continue;
+    }
+    max_number = std::max(max_number, number);
+  }
+  std::sort(logs.begin(), logs.end());
+  std::sort(segs.begin(), segs.end());
+
+  std::vector<std::shared_ptr<Segment>> segments;
+  for (const auto& [number, path] : segs) {
+    ZVERSE_ASSIGN_OR_RETURN(auto seg, Segment::Open(env_, path, number));
+    segments.push_back(std::move(seg));
+  }
+  // Files a segment supersedes (the log it sealed) are garbage.
+  auto superseded = [&](uint64_t number) {
+    for (const auto& s : segments) {
+      if (s->number() != number && number >= s->replaces_lo() &&
+          number <= s->replaces_hi()) {
+        return true;
+      }
+    }
+    return false;
+  };
+  bool removed = false;
+  auto remove = [&](const std::string& path) -> absl::Status {
+    if (options_.read_only) return absl::OkStatus();
+    removed = true;
+    return env_->RemoveFile(path);
+  };
+  std::erase_if(segments, [&](const std::shared_ptr<Segment>& s) {
+    if (!superseded(s->number())) return false;
+    (void)remove(s->path());
+    return true;
+  });
+  // A log sealed into a segment of the same number is superseded too.
+  std::vector<std::pair<uint64_t, std::string>> live_logs;
+  for (const auto& [number, path] : logs) {
+    bool sealed = superseded(number);
+    for (const auto& s : segments) sealed |= s->number() == number;
+    if (sealed) {
+      ZVERSE_RETURN_IF_ERROR(remove(path));
+    } else {
+      live_logs.emplace_back(number, path);
+    }
+  }
+
+  Timestamp last_ts = 0;
+  for (const auto& s : segments) last_ts = std::max(last_ts, s->max_ts());
+  uint64_t max_seq = 0;
+  std::shared_ptr<MemTable> mem;
+  std::shared_ptr<LogFile> active;
+  uint64_t active_size = 0;
+  for (size_t i = 0; i < live_logs.size(); ++i) {
+    const auto& [number, path] = live_logs[i];
+    internal::LogRecovery r;
+    std::shared_ptr<MemTable> m;
+    std::shared_ptr<LogFile> log;
+    ZVERSE_RETURN_IF_ERROR(RecoverLogInto(path, number, &m, &r, &log));
+    recovered_dropped_bytes_ += r.dropped_bytes;
+    last_ts = std::max(last_ts, r.max_ts);
+    max_seq = std::max(max_seq, r.max_seq);
+    const bool last = i + 1 == live_logs.size();
+    if (!last && !options_.read_only) {
+      // An older log whose seal did not finish: seal it now.
+      if (m->Count() > 0) {
+        ZVERSE_ASSIGN_OR_RETURN(auto seg, WriteMemTable(*m, number));
+        segments.push_back(std::move(seg));
+      }
+      ZVERSE_RETURN_IF_ERROR(remove(path));
+      continue;
+    }
+    if (!last) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          path_, " needs recovery (an unfinished seal); open it read-write"));
+    }
+    mem = std::move(m);
+    active = std::move(log);
+    active_size = r.valid_size;
+  }
+  if (removed) ZVERSE_RETURN_IF_ERROR(env_->SyncDir(path_));
+  std::sort(segments.begin(), segments.end(),
+            [](const auto& a, const auto& b) { return a->number() > b->number(); });
+
+  absl::MutexLock l(&mu_);
+  next_file_number_ = max_number + 1;
+  next_seq_ = max_seq + 1;
+  last_ts_ = last_ts;
+  if (!options_.read_only) {
+    if (active == nullptr) {
+      const uint64_t number = next_file_number_++;
+      ZVERSE_ASSIGN_OR_RETURN(
+          log_, LogWriter::Create(
+                    env_, internal::LogFileName(path_, number), number,
+                    LogCapacity(options_.seal_threshold_bytes, 0)));
+      ZVERSE_RETURN_IF_ERROR(env_->SyncDir(path_));
+      mem = std::make_shared<MemTable>(log_->log());
+    } else {
+      ZVERSE_ASSIGN_OR_RETURN(
+          log_, LogWriter::Reopen(env_, active, active_size,
+                                  active->map->size()));
+    }
+  } else if (mem == nullptr) {
+    // Read-only with no log: an empty memtable over no file.
+    auto empty = std::make_shared<LogFile>();
+    empty->path = path_ + "/(none)";
+    struct NoMap : MappedRegion {
+      const char* data() const override { return nullptr; }
+      size_t size() const override { return 0; }
+    };
+    empty->map = std::make_unique<NoMap>();
+    mem = std::make_shared<MemTable>(std::move(empty));
+  }
+  auto v = std::make_shared<Version>();
+  v->segments = std::move(segments);
+  v->mem = std::move(mem);
+  absl::MutexLock vl(&version_mu_);
+  version_ = std::move(v);
+  visible_seq_ = max_seq;
+  visible_ts_ = last_ts;
+  return absl::OkStatus();
+}
+
+void DBImpl::Publish(std::shared_ptr<const Version> v) {
+  absl::MutexLock l(&version_mu_);
+  version_ = std::move(v);
+}
+
+absl::StatusOr<Timestamp> DBImpl::Commit(const OpRef* ops, size_t n,
+                                         Timestamp explicit_ts) {
+  Writer w;
+  w.ops = ops;
+  w.n = n;
+  w.explicit_ts = explicit_ts;
+  w.seal = ops == nullptr;
+  if (!w.seal) ZVERSE_RETURN_IF_ERROR(CheckOps(ops, n));
+
+  absl::MutexLock l(&mu_);
+  if (closed_ || !open_) {
+    return absl::FailedPreconditionError("database is closed");
+  }
+  if (options_.read_only) {
+    return absl::FailedPreconditionError("database is open read-only");
+  }
+  writers_.push_back(&w);
+  while (!w.done && &w != writers_.front()) w.cv.Wait(&mu_);
+  if (w.done) {
+    if (!w.status.ok()) return w.status;
+    return w.ts;
+  }
+
+  // This writer leads: it commits itself and the writers queued behind it.
+  std::vector<Writer*> group;
+  absl::Status s = bg_error_;
+  if (s.ok() && w.seal) {
+    s = SealLocked();
+    group.push_back(&w);
+  } else if (s.ok()) {
+    const Timestamp now = env_->NowMicros();
+    const uint64_t first_seq = next_seq_;
+    encoder_.Reset(first_seq);
+    size_t bytes = 0;
+    struct Pending {
+      std::string_view key;
+      Timestamp ts;
+      uint64_t seq;
+      size_t offset;
+    };
+    std::vector<Pending> pending;
+    std::vector<Writer*> rejected;
+    Timestamp max_ts = 0;
+    for (Writer* x : writers_) {
+      if (x->seal) break;
+      const size_t x_bytes = [&] {
+        size_t b = 0;
+        for (size_t i = 0; i < x->n; ++i) {
+          b += internal::EntrySize(x->ops[i].key.size(),
+                                   x->ops[i].value.size());
+        }
+        return b;
+      }();
+      if (!group.empty() && bytes + x_bytes > kMaxGroupBytes) break;
+      group.push_back(x);
+      Timestamp ts;
+      if (x->explicit_ts != 0) {
+        const Timestamp limit = std::min<Timestamp>(now, kMaxTimestamp);
+        if (x->explicit_ts > limit) {
+          x->status = absl::InvalidArgumentError(absl::StrCat(
+              "explicit timestamp ", x->explicit_ts,
+              " is in the future (now is ", now,
+              "); explicit timestamps import the past"));
+          rejected.push_back(x);
+          continue;
+        }
+        ts = x->explicit_ts;
+      } else {
+        ts = std::max<Timestamp>(now, last_ts_ + 1);
+        if (ts > kMaxTimestamp) {
+          x->status = absl::OutOfRangeError("timestamp space exhausted");
+          rejected.push_back(x);
+          continue;
+        }
+      }
+      last_ts_ = std::max(last_ts_, ts);
+      max_ts = std::max(max_ts, ts);
+      x->ts = ts;
+      bytes += x_bytes;
+      const uint32_t batch_index = static_cast<uint32_t>(next_seq_ - first_seq);
+      const uint64_t seq = next_seq_++;
+      // Within a batch a later write of a key replaces an earlier one.
+      absl::flat_hash_map<std::string_view, size_t> last;
+      if (x->n > 1) {
+        for (size_t i = 0; i < x->n; ++i) last[x->ops[i].key] = i;
+      }
+      for (size_t i = 0; i < x->n; ++i) {
+        const OpRef& op = x->ops[i];
+        if (x->n > 1 && last[op.key] != i) continue;
+        const size_t off = encoder_.Add(
+            op.key, op.deleted ? std::string_view() : op.value, ts,
+            op.deleted ? internal::kEntryTombstone : 0, batch_index);
+        pending.push_back(Pending{op.key, ts, seq, off});
+      }
+    }
+    const uint64_t last_seq = next_seq_ - 1;
+    if (!pending.empty()) {
+      std::string_view group_bytes = encoder_.Finish();
+      std::shared_ptr<LogWriter> log = log_;
+      std::shared_ptr<MemTable> mem = current()->mem;
+      const uint64_t base = log->size();
+      // Followers stay queued (and new ones may queue) while the leader
+      // writes without the lock.
+      mu_.Unlock();
+      s = log->Append(group_bytes);
+      if (s.ok() && options_.sync_mode == SyncMode::kAlways) {
+        s = log->Sync();
+        syncs_.fetch_add(1, std::memory_order_relaxed);
+      }
+      if (s.ok()) {
+        log->log()->committed_size.store(base + group_bytes.size(),
+                                         std::memory_order_release);
+        for (const Pending& p : pending) {
+          mem->Insert(p.key, p.ts, p.seq, base + p.offset);
+        }
+      }
+      mu_.Lock();
+      if (s.ok()) {
+        commits_.fetch_add(group.size() - rejected.size(),
+                           std::memory_order_relaxed);
+        {
+          absl::MutexLock vl(&version_mu_);
+          visible_seq_ = last_seq;
+          visible_ts_ = std::max(visible_ts_, max_ts);
+        }
+        if (log_->size() >= options_.seal_threshold_bytes) {
+          // The commits are durable whether or not sealing works; a failed
+          // seal stops later writes.
+          absl::Status seal = SealLocked();
+          if (!seal.ok()) bg_error_ = seal;
+        }
+      } else {
+        // The log may hold a partial group now: refuse further writes until
+        // the database is reopened and recovery drops it.
+        bg_error_ = s;
+      }
+    }
+    for (Writer* x : group) {
+      if (std::find(rejected.begin(), rejected.end(), x) != rejected.end()) {
+        continue;
+      }
+      x->status = s;
+    }
+  } else {
+    group.push_back(&w);
+  }
+  if (group.empty()) group.push_back(&w);
+  for (Writer* x : group) {
+    if (x->status.ok() && !s.ok()) x->status = s;
+  }
+  while (!writers_.empty()) {
+    Writer* x = writers_.front();
+    const bool in_group =
+        std::find(group.begin(), group.end(), x) != group.end();
+    if (!in_group) break;
+    writers_.pop_front();
+    if (x != &w) {
+      x->done = true;
+      x->cv.Signal();
+    }
+  }
+  if (!writers_.empty()) writers_.front()->cv.Signal();
+  if (!w.status.ok()) return w.status;
+  return w.ts;
+}
+
+absl::Status DBImpl::SealLocked() {
+  std::shared_ptr<const Version> v = current();
+  if (v->mem->Count() == 0) return absl::OkStatus();
+  const uint64_t old_number = log_->log()->number;
+  const uint64_t number = next_file_number_++;
+  ZVERSE_ASSIGN_OR_RETURN(
+      std::shared_ptr<LogWriter> new_log,
+      LogWriter::Create(env_, internal::LogFileName(path_, number), number,
+                        LogCapacity(options_.seal_threshold_bytes, 0)));
+  ZVERSE_RETURN_IF_ERROR(env_->SyncDir(path_));
+  // Commits so far are in the old log; under kInterval/kNever make them
+  // durable before the segment that replaces the log is visible.
+  ZVERSE_RETURN_IF_ERROR(log_->Sync());
+  ZVERSE_ASSIGN_OR_RETURN(auto seg, WriteMemTable(*v->mem, old_number));
+  auto nv = std::make_shared<Version>();
+  nv->segments.reserve(v->segments.size() + 1);
+  nv->segments.push_back(std::move(seg));
+  nv->segments.insert(nv->segments.end(), v->segments.begin(),
+                      v->segments.end());
+  nv->mem = std::make_shared<MemTable>(new_log->log());
+  const std::string old_path = log_->log()->path;
+  log_ = std::move(new_log);
+  Publish(std::move(nv));
+  // Snapshots may still map the old log; unlinking leaves their mapping
+  // valid.
+  ZVERSE_RETURN_IF_ERROR(env_->RemoveFile(old_path));
+  return env_->SyncDir(path_);
+}
+
+absl::Status DBImpl::Seal() {
+  absl::StatusOr<Timestamp> r = Commit(nullptr, 0, 0);
+  return r.status();
+}
+
+absl::Status DBImpl::Sync() {
+  std::shared_ptr<LogWriter> log;
+  {
+    absl::MutexLock l(&mu_);
+    if (closed_) return absl::FailedPreconditionError("database is closed");
+    if (!bg_error_.ok()) return bg_error_;
+    log = log_;
+  }
+  if (log == nullptr) return absl::OkStatus();
+  syncs_.fetch_add(1, std::memory_order_relaxed);
+  return log->Sync();
+}
+
+void DBImpl::SyncLoop() {
+  for (;;) {
+    {
+      absl::MutexLock l(&sync_mu_);
+      auto stop = [this]() ABSL_SHARED_LOCKS_REQUIRED(sync_mu_) {
+        return stop_sync_;
+      };
+      sync_mu_.AwaitWithTimeout(absl::Condition(&stop),
+                                absl::Milliseconds(options_.sync_interval_ms));
+      if (stop_sync_) return;
+    }
+    (void)Sync();
+  }
+}
+
+absl::Status DBImpl::Close() {
+  if (sync_thread_.joinable()) {
+    {
+      absl::MutexLock l(&sync_mu_);
+      stop_sync_ = true;
+    }
+    sync_thread_.join();
+  }
+  absl::Status s;
+  {
+    absl::MutexLock l(&mu_);
+    if (closed_) return absl::FailedPreconditionError("database is closed");
+    auto idle = [this]() ABSL_SHARED_LOCKS_REQUIRED(mu_) {
+      return writers_.empty();
+    };
+    mu_.Await(absl::Condition(&idle));
+    closed_ = true;
+    if (log_ != nullptr && bg_error_.ok()) s = log_->Sync();
+    log_.reset();
+  }
+  lock_.reset();
+  return s;
+}
+
+absl::StatusOr<Snapshot> DBImpl::GetSnapshot(Timestamp as_of) const {
+  if (as_of == 0) {
+    return absl::InvalidArgumentError("as-of timestamp 0 is before all data");
+  }
+  auto s = std::make_shared<SnapshotState>();
+  {
+    absl::MutexLock l(&version_mu_);
+    if (version_ == nullptr) {
+      return absl::FailedPreconditionError("database is closed");
+    }
+    s->version = version_;
+    s->max_seq = visible_seq_;
+    s->as_of = as_of == kLatest ? visible_ts_ : as_of;
+  }
+  return Snapshot(std::move(s));
+}
+
+Stats DBImpl::GetStats() const {
+  Stats st;
+  std::shared_ptr<const Version> v;
+  {
+    absl::MutexLock l(&version_mu_);
+    v = version_;
+    st.max_ts = visible_ts_;
+  }
+  st.min_ts = UINT64_MAX;
+  for (const auto& seg : v->segments) {
+    ++st.segments;
+    st.segment_bytes += seg->file_size();
+    st.entries += seg->entry_count();
+    st.index_bytes += seg->index_bytes();
+    if (seg->entry_count() > 0) st.min_ts = std::min(st.min_ts, seg->min_ts());
+  }
+  st.memtable_entries = v->mem->Count();
+  st.memtable_bytes = v->mem->ApproximateMemoryUsage();
+  st.entries += st.memtable_entries;
+  if (st.memtable_entries > 0) st.min_ts = std::min(st.min_ts, v->mem->MinTs());
+  if (st.min_ts == UINT64_MAX) st.min_ts = 0;
+  const uint64_t log_size =
+      v->mem->log().committed_size.load(std::memory_order_acquire);
+  if (v->mem->log().map->size() > 0 || log_size > 0) {
+    st.log_files = 1;
+    st.log_bytes = log_size;
+  }
+  st.commits = commits_.load(std::memory_order_relaxed);
+  st.syncs = syncs_.load(std::memory_order_relaxed);
+  st.recovered_dropped_bytes = recovered_dropped_bytes_;
+  return st;
+}
+
+absl::Status DBImpl::Verify() const {
+  std::shared_ptr<const Version> v = current();
+  for (const auto& seg : v->segments) ZVERSE_RETURN_IF_ERROR(seg->Verify());
+  const LogFile& log = v->mem->log();
+  const uint64_t size = log.committed_size.load(std::memory_order_acquire);
+  if (size == 0) return absl::OkStatus();
+  ZVERSE_ASSIGN_OR_RETURN(
+      internal::LogRecovery r,
+      internal::RecoverLog(log, size,
+                           [](const EntryView&, uint64_t, uint64_t) {}));
+  if (r.valid_size != size) {
+    return internal::DataLossAt(log.path, r.valid_size,
+                                "damaged commit group in the active log");
+  }
+  return absl::OkStatus();
+}
+
+// ---------------------------------------------------------------------------
+// Snapshot
+
+Snapshot::Snapshot(std::shared_ptr<const SnapshotState> state)
+    : state_(std::move(state)) {}
+Snapshot::Snapshot(Snapshot&&) noexcept = default;
+Snapshot& Snapshot::operator=(Snapshot&&) noexcept = default;
+Snapshot::~Snapshot() = default;
+
+Timestamp Snapshot::as_of() const { return state_ ? state_->as_of : 0; }
+
+absl::StatusOr<Record> Snapshot::GetRecord(std::string_view key) const {
+  if (state_ == nullptr) return absl::FailedPreconditionError("empty snapshot");
+  const SnapshotState& s = *state_;
+  bool found = false;
+  Timestamp best_ts = 0;
+  Location best;
+  if (const MemTable::Node* n =
+          s.version->mem->Get(key, s.as_of, s.max_seq)) {
+    found = true;
+    best_ts = n->ts;
+    best = Location{nullptr, n, 0};
+  }
+  for (const auto& seg : s.version->segments) {
+    if (seg->min_ts() > s.as_of) continue;
+    if (found && seg->max_ts() <= best_ts) continue;
+    ZVERSE_RETURN_IF_ERROR(seg->EnsureIndex());
+    size_t begin, end;
+    if (!seg->FindKey(key, &begin, &end)) continue;
+    for (size_t i = begin; i < end; ++i) {
+      const Timestamp ts = seg->DirTs(i);
+      if (ts > s.as_of) continue;
+      if (!found || ts > best_ts) {
+        found = true;
+        best_ts = ts;
+        best = Location{seg.get(), nullptr, seg->DirOffset(i)};
+      }
+      break;
+    }
+  }
+  if (!found) return absl::NotFoundError("key not found");
+  ZVERSE_ASSIGN_OR_RETURN(EntryView e, Load(s, best));
+  if (e.key != key || e.ts != best_ts) {
+    const std::string& file =
+        best.seg != nullptr ? best.seg->path() : s.version->mem->log().path;
+    return internal::DataLossAt(file, best.seg ? best.offset : best.node->offset,
+                                "index points at the wrong entry");
+  }
+  return ToRecord(e);
+}
+
+absl::StatusOr<std::string_view> Snapshot::Get(std::string_view key) const {
+  ZVERSE_ASSIGN_OR_RETURN(Record r, GetRecord(key));
+  if (r.deleted) return absl::NotFoundError("key not found (deleted)");
+  return r.value;
+}
+
+absl::Status Snapshot::Scan(std::string_view start, std::string_view end,
+                            absl::FunctionRef<bool(const Record&)> fn) const {
+  if (state_ == nullptr) return absl::FailedPreconditionError("empty snapshot");
+  const SnapshotState& s = *state_;
+  std::vector<SourceCursor> cursors;
+  cursors.reserve(s.version->segments.size() + 1);
+  cursors.emplace_back(&s, s.version->mem.get(), 0, start);
+  int rank = 1;
+  for (const auto& seg : s.version->segments) {
+    if (seg->entry_count() == 0 || seg->min_ts() > s.as_of) continue;
+    ZVERSE_RETURN_IF_ERROR(seg->EnsureIndex());
+    cursors.emplace_back(&s, seg.get(), rank++, start);
+  }
+  for (;;) {
+    // The smallest key among the sources; for it, the newest version
+    // (ties: the newer source, which has the lower rank).
+    SourceCursor* best = nullptr;
+    for (SourceCursor& c : cursors) {
+      if (!c.valid()) continue;
+      if (best == nullptr) {
+        best = &c;
+        continue;
+      }
+      const int cmp = c.key().compare(best->key());
+      if (cmp < 0 || (cmp == 0 && (c.ts() > best->ts() ||
+                                   (c.ts() == best->ts() &&
+                                    c.rank() < best->rank())))) {
+        best = &c;
+      }
+    }
+    if (best == nullptr) return absl::OkStatus();
+    if (!end.empty() && best->key() >= end) return absl::OkStatus();
+    ZVERSE_ASSIGN_OR_RETURN(EntryView e, Load(s, best->location()));
+    const std::string key(best->key());  // Cursors move below.
+    if (!e.deleted()) {
+      if (!fn(ToRecord(e))) return absl::OkStatus();
+    }
+    for (SourceCursor& c : cursors) {
+      if (c.valid() && c.key() == key) c.NextKey();
+    }
+  }
+}
+
+absl::Status Snapshot::History(
+    std::string_view key, absl::FunctionRef<bool(const Record&)> fn) const {
+  if (state_ == nullptr) return absl::FailedPreconditionError("empty snapshot");
+  const SnapshotState& s = *state_;
+  struct Version_ {
+    Timestamp ts;
+    int rank;
+    Location loc;
+  };
+  std::vector<Version_> versions;
+  for (const MemTable::Node* n = s.version->mem->SeekKey(key);
+       n != nullptr && n->user_key() == key; n = MemTable::Next(n)) {
+    if (s.MemVisible(n)) versions.push_back({n->ts, 0, Location{nullptr, n, 0}});
+  }
+  int rank = 1;
+  for (const auto& seg : s.version->segments) {
+    ++rank;
+    if (seg->min_ts() > s.as_of) continue;
+    ZVERSE_RETURN_IF_ERROR(seg->EnsureIndex());
+    size_t begin, end;
+    if (!seg->FindKey(key, &begin, &end)) continue;
+    for (size_t i = begin; i < end; ++i) {
+      if (seg->DirTs(i) <= s.as_of) {
+        versions.push_back(
+            {seg->DirTs(i), rank, Location{seg.get(), nullptr, seg->DirOffset(i)}});
+      }
+    }
+  }
+  std::stable_sort(versions.begin(), versions.end(),
+                   [](const Version_& a, const Version_& b) {
+                     if (a.ts != b.ts) return a.ts > b.ts;
+                     return a.rank < b.rank;
+                   });
+  for (size_t i = 0; i < versions.size(); ++i) {
+    if (i > 0 && versions[i].ts == versions[i - 1].ts) continue;
+    ZVERSE_ASSIGN_OR_RETURN(EntryView e, Load(s, versions[i].loc));
+    if (!fn(ToRecord(e))) break;
+  }
+  return absl::OkStatus();
+}
+
+absl::Status Snapshot::Changes(
+    Timestamp t1, Timestamp t2,
+    absl::FunctionRef<bool(const Record&)> fn) const {
+  if (state_ == nullptr) return absl::FailedPreconditionError("empty snapshot");
+  const SnapshotState& s = *state_;
+  const Timestamp hi = std::min(t2, s.as_of);
+  if (hi <= t1) return absl::OkStatus();
+  struct Change {
+    Timestamp ts;
+    std::string_view key;
+    int rank;
+    Location loc;
+  };
+  std::vector<Change> changes;
+  for (const MemTable::Node* n = s.version->mem->First(); n != nullptr;
+       n = MemTable::Next(n)) {
+    if (n->ts > t1 && n->ts <= hi && n->seq <= s.max_seq) {
+      changes.push_back({n->ts, n->user_key(), 0, Location{nullptr, n, 0}});
+    }
+  }
+  int rank = 0;
+  for (const auto& seg : s.version->segments) {
+    ++rank;
+    if (seg->max_ts() <= t1 || seg->min_ts() > hi) continue;
+    ZVERSE_RETURN_IF_ERROR(seg->EnsureIndex());
+    for (size_t i = 0; i < seg->entry_count(); ++i) {
+      const Timestamp ts = seg->DirTs(i);
+      if (ts > t1 && ts <= hi) {
+        changes.push_back(
+            {ts, seg->DirKey(i), rank, Location{seg.get(), nullptr, seg->DirOffset(i)}});
+      }
+    }
+  }
+  std::sort(changes.begin(), changes.end(), [](const Change& a, const Change& b) {
+    if (a.ts != b.ts) return a.ts < b.ts;
+    const int c = a.key.compare(b.key);
+    if (c != 0) return c < 0;
+    if (a.rank != b.rank) return a.rank < b.rank;
+    // Within the memtable, equal (key, ts): the newest commit first.
+    return a.loc.node != nullptr && b.loc.node != nullptr &&
+           a.loc.node->seq > b.loc.node->seq;
+  });
+  for (size_t i = 0; i < changes.size(); ++i) {
+    if (i > 0 && changes[i].ts == changes[i - 1].ts &&
+        changes[i].key == changes[i - 1].key) {
+      continue;
+    }
+    ZVERSE_ASSIGN_OR_RETURN(EntryView e, Load(s, changes[i].loc));
+    if (!fn(ToRecord(e))) break;
+  }
+  return absl::OkStatus();
+}
+
+// ---------------------------------------------------------------------------
+// DB
+
+DB::DB(std::unique_ptr<DBImpl> impl) : impl_(std::move(impl)) {}
+DB::~DB() = default;
+
+absl::StatusOr<std::unique_ptr<DB>> DB::Open(const std::string& path,
+                                             const Options& options) {
+  if (path.empty()) return absl::InvalidArgumentError("empty database path");
+  auto impl = std::make_unique<DBImpl>(path, options);
+  ZVERSE_RETURN_IF_ERROR(impl->Open());
+  return std::unique_ptr<DB>(new DB(std::move(impl)));
+}
+
+absl::Status DB::Close() { return impl_->Close(); }
+
+absl::StatusOr<Timestamp> DB::Put(std::string_view key, std::string_view value,
+                                  const WriteOptions& options) {
+  const OpRef op{key, value, false};
+  return impl_->Commit(&op, 1, options.ts);
+}
+
+absl::StatusOr<Timestamp> DB::Delete(std::string_view key,
+                                     const WriteOptions& options) {
+  const OpRef op{key, {}, true};
+  return impl_->Commit(&op, 1, options.ts);
+}
+
+absl::StatusOr<Timestamp> DB::Write(const WriteBatch& batch,
+                                    const WriteOptions& options) {
+  std::vector<OpRef> ops;
+  ops.reserve(batch.Count());
+  for (const auto& op : batch.ops()) {
+    ops.push_back(OpRef{op.key, op.value, op.deleted});
+  }
+  if (ops.empty()) return absl::InvalidArgumentError("empty write batch");
+  return impl_->Commit(ops.data(), ops.size(), options.ts);
+}
+
+absl::StatusOr<Snapshot> DB::GetSnapshot(Timestamp as_of) const {
+  return impl_->GetSnapshot(as_of);
+}
+
+absl::StatusOr<std::string> DB::Get(std::string_view key,
+                                    Timestamp as_of) const {
+  ZVERSE_ASSIGN_OR_RETURN(Snapshot snap, GetSnapshot(as_of));
+  ZVERSE_ASSIGN_OR_RETURN(std::string_view v, snap.Get(key));
+  return std::string(v);
+}
+
+absl::StatusOr<std::vector<Entry>> DB::History(std::string_view key) const {
+  ZVERSE_ASSIGN_OR_RETURN(Snapshot snap, GetSnapshot(kLatest));
+  std::vector<Entry> out;
+  ZVERSE_RETURN_IF_ERROR(snap.History(key, [&](const Record& r) {
+    out.push_back(ToEntry(r));
+    return true;
+  }));
+  return out;
+}
+
+absl::StatusOr<std::vector<Entry>> DB::Scan(std::string_view start,
+                                            std::string_view end,
+                                            Timestamp as_of) const {
+  ZVERSE_ASSIGN_OR_RETURN(Snapshot snap, GetSnapshot(as_of));
+  std::vector<Entry> out;
+  ZVERSE_RETURN_IF_ERROR(snap.Scan(start, end, [&](const Record& r) {
+    out.push_back(ToEntry(r));
+    return true;
+  }));
+  return out;
+}
+
+absl::StatusOr<std::vector<Entry>> DB::Changes(Timestamp t1,
+                                               Timestamp t2) const {
+  ZVERSE_ASSIGN_OR_RETURN(Snapshot snap, GetSnapshot(kLatest));
+  std::vector<Entry> out;
+  ZVERSE_RETURN_IF_ERROR(snap.Changes(t1, t2, [&](const Record& r) {
+    out.push_back(ToEntry(r));
+    return true;
+  }));
+  return out;
+}
+
+absl::Status DB::Seal() { return impl_->Seal(); }
+absl::Status DB::Sync() { return impl_->Sync(); }
+Stats DB::GetStats() const { return impl_->GetStats(); }
+absl::Status DB::Verify() const { return impl_->Verify(); }
+const std::string& DB::path() const { return impl_->path(); }
+
+std::string Stats::ToString() const {
+  return absl::StrCat(
+      "segments ", segments, "\nsegment_bytes ", segment_bytes,
+      "\nlog_files ", log_files, "\nlog_bytes ", log_bytes, "\nentries ",
+      entries, "\nmemtable_entries ", memtable_entries, "\nmemtable_bytes ",
+      memtable_bytes, "\nindex_bytes ", index_bytes, "\ncommits ", commits,
+      "\nsyncs ", syncs, "\nrecovered_dropped_bytes ", recovered_dropped_bytes,
+      "\nmin_ts ", min_ts, "\nmax_ts ", max_ts, "\n");
+}
+
+}  // namespace zverse::kv

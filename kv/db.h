@@ -1,0 +1,257 @@
+// ZVerse temporal key-value engine: the public API.
+//
+// Every write creates a new, immutable version of a key stamped with a
+// timestamp (microseconds since the Unix epoch). Reads see the database as of
+// any timestamp. Data files are the log: a commit appends its entries to the
+// active log file and is durable once those bytes are synced; full log files
+// are sealed into immutable segments sorted by the interleaved key (see
+// kv/interleave.h and kv/FORMAT.md).
+//
+// Thread safety: a DB may be shared by any number of threads. Writers are
+// serialized internally and concurrent committers share one sync (group
+// commit). Readers never observe part of a batch, and a thread's successive
+// reads never go back in time.
+//
+// Only one process may open a database directory at a time: a second Open
+// fails with FailedPrecondition.
+
+#ifndef ZVERSE_KV_DB_H_
+#define ZVERSE_KV_DB_H_
+
+#include <cstddef>
+#include <cstdint>
+#include <limits>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "absl/functional/function_ref.h"
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+
+namespace zverse::kv {
+
+class Env;
+class DBImpl;
+struct SnapshotState;
+
+// Microseconds since the Unix epoch.
+using Timestamp = uint64_t;
+
+// Passed as `as_of`: read the newest committed state.
+inline constexpr Timestamp kLatest = std::numeric_limits<Timestamp>::max();
+// The largest timestamp a version may carry (the top bit is reserved).
+inline constexpr Timestamp kMaxTimestamp = (Timestamp{1} << 63) - 1;
+
+// Documented limits. Writes beyond them fail with InvalidArgument.
+inline constexpr size_t kMaxKeySize = 4096;
+inline constexpr size_t kMaxValueSize = size_t{16} << 20;
+// A single batch (keys + values + per-entry overhead) may not exceed this.
+inline constexpr size_t kMaxBatchBytes = size_t{256} << 20;
+
+enum class SyncMode {
+  kAlways,    // Every commit is synced before it is acknowledged; concurrent
+              // committers share one sync. Survives kill -9 and power loss.
+  kInterval,  // A background thread syncs every Options::sync_interval_ms.
+  kNever,     // Left to the operating system; survives kill -9, not power loss.
+};
+
+struct Options {
+  // Create the directory and an empty database if none exists.
+  bool create_if_missing = true;
+  // Fail with AlreadyExists if a database exists already.
+  bool error_if_exists = false;
+  SyncMode sync_mode = SyncMode::kAlways;
+  uint64_t sync_interval_ms = 100;
+  // The active log file is sealed into a segment once it grows past this.
+  uint64_t seal_threshold_bytes = uint64_t{64} << 20;
+  // Open read-only: no writes, no lock conflict with other read-only opens is
+  // promised (the exclusive lock is still taken). Recovery does not modify
+  // files; a torn tail is ignored rather than truncated.
+  bool read_only = false;
+  // The operating system and the clock. nullptr means Env::Default().
+  // Not owned; must outlive the DB.
+  Env* env = nullptr;
+};
+
+struct WriteOptions {
+  // 0: the engine assigns the commit timestamp, max(now, last + 1).
+  // Otherwise an explicit timestamp for importing history. It must satisfy
+  // 1 <= ts <= min(now, kMaxTimestamp) (no writes into the future). Writing a
+  // (key, ts) pair that already exists replaces that version: the later commit
+  // wins, for every reader that starts after it.
+  Timestamp ts = 0;
+};
+
+// A version of a key as seen through a Snapshot. The views point into the
+// database's memory mapping and stay valid until the Snapshot they came from
+// is destroyed.
+struct Record {
+  std::string_view key;
+  std::string_view value;  // Empty for a tombstone.
+  Timestamp ts = 0;
+  bool deleted = false;    // A tombstone written by Delete.
+};
+
+// An owned copy of a Record, returned by the convenience calls on DB.
+struct Entry {
+  std::string key;
+  std::string value;
+  Timestamp ts = 0;
+  bool deleted = false;
+
+  friend bool operator==(const Entry&, const Entry&) = default;
+};
+
+// A group of writes committed atomically under one timestamp: readers see all
+// of them or none of them. Within a batch, a later write of a key replaces an
+// earlier one.
+class WriteBatch {
+ public:
+  void Put(std::string_view key, std::string_view value);
+  void Delete(std::string_view key);
+  void Clear();
+  size_t Count() const { return ops_.size(); }
+  // Approximate bytes the batch occupies in the log.
+  size_t ApproximateSize() const { return bytes_; }
+
+  struct Op {
+    std::string key;
+    std::string value;
+    bool deleted = false;
+  };
+  const std::vector<Op>& ops() const { return ops_; }
+
+ private:
+  std::vector<Op> ops_;
+  size_t bytes_ = 0;
+};
+
+// A consistent, read-only view of the database as of a timestamp. It pins the
+// files it reads, so views handed out by it stay valid for its whole life,
+// and it repeats itself: writes committed after it was taken are invisible,
+// even those that carry an older explicit timestamp.
+//
+// Thread safety: a Snapshot may be used by several threads at once.
+class Snapshot {
+ public:
+  Snapshot() = default;
+  Snapshot(Snapshot&&) noexcept;
+  Snapshot& operator=(Snapshot&&) noexcept;
+  Snapshot(const Snapshot&) = delete;
+  Snapshot& operator=(const Snapshot&) = delete;
+  ~Snapshot();
+
+  // The timestamp this snapshot reads as of (resolved; never kLatest).
+  Timestamp as_of() const;
+
+  // The newest version of `key` at or before as_of(). NotFound if there is
+  // none or the newest is a tombstone. The view is valid for the snapshot's
+  // life.
+  absl::StatusOr<std::string_view> Get(std::string_view key) const;
+  // Like Get, but returns the record (timestamp included), tombstones too.
+  absl::StatusOr<Record> GetRecord(std::string_view key) const;
+
+  // Calls `fn` for every live key in [start, end) in key order (bytewise),
+  // with its newest version at or before as_of(). An empty `end` means no
+  // upper bound. Stops early when `fn` returns false.
+  absl::Status Scan(std::string_view start, std::string_view end,
+                    absl::FunctionRef<bool(const Record&)> fn) const;
+
+  // Every version of `key` at or before as_of(), newest first, tombstones
+  // included.
+  absl::Status History(std::string_view key,
+                       absl::FunctionRef<bool(const Record&)> fn) const;
+
+  // Every version with t1 < ts <= min(t2, as_of()), ordered by (ts, key).
+  absl::Status Changes(Timestamp t1, Timestamp t2,
+                       absl::FunctionRef<bool(const Record&)> fn) const;
+
+ private:
+  friend class DBImpl;
+  explicit Snapshot(std::shared_ptr<const SnapshotState> state);
+  std::shared_ptr<const SnapshotState> state_;
+};
+
+struct Stats {
+  uint64_t segments = 0;            // Sealed segment files.
+  uint64_t segment_bytes = 0;
+  uint64_t log_files = 0;           // Unsealed log files (normally 1).
+  uint64_t log_bytes = 0;
+  uint64_t entries = 0;             // Versions stored, tombstones included.
+  uint64_t memtable_entries = 0;    // Versions not yet sealed.
+  uint64_t memtable_bytes = 0;      // Heap used by the unsealed index.
+  uint64_t index_bytes = 0;         // Persisted segment indexes.
+  uint64_t commits = 0;             // Commits since open.
+  uint64_t syncs = 0;               // Syncs since open (group commit shares).
+  uint64_t recovered_dropped_bytes = 0;  // Torn tail dropped at open.
+  Timestamp min_ts = 0;
+  Timestamp max_ts = 0;             // Newest committed timestamp.
+  std::string ToString() const;     // One "name value" pair per line.
+};
+
+class DB {
+ public:
+  // Opens (or creates, per Options) the database in directory `path`.
+  // Errors: FailedPrecondition if another process holds the database lock;
+  // InvalidArgument if `path` exists but is not a ZVerse database (and is not
+  // an empty directory); Unimplemented for an unknown format version;
+  // DataLoss (naming file and offset) for a checksum failure in a complete
+  // commit or a segment's footer. An incomplete last commit is dropped.
+  static absl::StatusOr<std::unique_ptr<DB>> Open(const std::string& path,
+                                                  const Options& options = {});
+
+  DB(const DB&) = delete;
+  DB& operator=(const DB&) = delete;
+  // Flushes and closes. Errors on the way are ignored; call Close() to see
+  // them.
+  ~DB();
+
+  // Syncs outstanding data and releases the lock. Further calls fail with
+  // FailedPrecondition.
+  absl::Status Close();
+
+  // Each returns the commit timestamp.
+  absl::StatusOr<Timestamp> Put(std::string_view key, std::string_view value,
+                                const WriteOptions& options = {});
+  absl::StatusOr<Timestamp> Delete(std::string_view key,
+                                   const WriteOptions& options = {});
+  absl::StatusOr<Timestamp> Write(const WriteBatch& batch,
+                                  const WriteOptions& options = {});
+
+  // A snapshot as of `as_of` (kLatest: the newest committed state).
+  // InvalidArgument if as_of is 0.
+  absl::StatusOr<Snapshot> GetSnapshot(Timestamp as_of = kLatest) const;
+
+  // Convenience reads that copy out of a short-lived snapshot.
+  absl::StatusOr<std::string> Get(std::string_view key,
+                                  Timestamp as_of = kLatest) const;
+  absl::StatusOr<std::vector<Entry>> History(std::string_view key) const;
+  absl::StatusOr<std::vector<Entry>> Scan(std::string_view start,
+                                          std::string_view end,
+                                          Timestamp as_of = kLatest) const;
+  absl::StatusOr<std::vector<Entry>> Changes(Timestamp t1, Timestamp t2) const;
+
+  // Seals the active log into a segment now (normally automatic).
+  absl::Status Seal();
+  // Syncs everything written so far, whatever the sync mode.
+  absl::Status Sync();
+
+  Stats GetStats() const;
+  // Reads every byte of every file and checks checksums, ordering and
+  // indexes. DataLoss naming the file and offset of the first damage.
+  absl::Status Verify() const;
+
+  const std::string& path() const;
+
+ private:
+  friend class DBImpl;
+  explicit DB(std::unique_ptr<DBImpl> impl);
+  std::unique_ptr<DBImpl> impl_;
+};
+
+}  // namespace zverse::kv
+
+#endif  // ZVERSE_KV_DB_H_

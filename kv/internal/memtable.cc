@@ -1,0 +1,105 @@
+#include "kv/internal/memtable.h"
+
+#include <cstring>
+#include <new>
+
+namespace zverse::kv::internal {
+
+MemTable::MemTable(std::shared_ptr<LogFile> log) : log_(std::move(log)) {
+  head_ = NewNode({}, 0, 0, 0, kMaxHeight);
+  for (int i = 0; i < kMaxHeight; ++i) head_->NoBarrierSetNext(i, nullptr);
+}
+
+MemTable::Node* MemTable::NewNode(std::string_view key, uint64_t ts,
+                                  uint64_t seq, uint64_t offset, int height) {
+  const size_t node_bytes =
+      sizeof(Node) + sizeof(std::atomic<Node*>) * (height - 1);
+  char* mem = arena_.Allocate(node_bytes + key.size());
+  Node* n = new (mem) Node;
+  for (int i = 1; i < height; ++i) new (&n->next_[i]) std::atomic<Node*>();
+  char* key_copy = mem + node_bytes;
+  if (!key.empty()) std::memcpy(key_copy, key.data(), key.size());
+  n->ts = ts;
+  n->seq = seq;
+  n->offset = offset;
+  n->key = key_copy;
+  n->key_len = static_cast<uint32_t>(key.size());
+  n->height = static_cast<uint32_t>(height);
+  return n;
+}
+
+int MemTable::RandomHeight() {
+  int height = 1;
+  while (height < kMaxHeight && (rng_() & 3) == 0) ++height;
+  return height;
+}
+
+int MemTable::Compare(const Node* n, std::string_view key, uint64_t ts,
+                      uint64_t seq) {
+  const int c = n->user_key().compare(key);
+  if (c != 0) return c;
+  // Timestamps and sequences sort descending.
+  if (n->ts != ts) return n->ts > ts ? -1 : 1;
+  if (n->seq != seq) return n->seq > seq ? -1 : 1;
+  return 0;
+}
+
+MemTable::Node* MemTable::FindGreaterOrEqual(std::string_view key, uint64_t ts,
+                                             uint64_t seq, Node** prev) const {
+  Node* x = head_;
+  int level = max_height_.load(std::memory_order_relaxed) - 1;
+  for (;;) {
+    Node* next = x->Next(level);
+    if (next != nullptr && Compare(next, key, ts, seq) < 0) {
+      x = next;
+    } else {
+      if (prev != nullptr) prev[level] = x;
+      if (level == 0) return next;
+      --level;
+    }
+  }
+}
+
+void MemTable::Insert(std::string_view key, uint64_t ts, uint64_t seq,
+                      uint64_t offset) {
+  Node* prev[kMaxHeight];
+  FindGreaterOrEqual(key, ts, seq, prev);
+  const int height = RandomHeight();
+  const int max_height = max_height_.load(std::memory_order_relaxed);
+  if (height > max_height) {
+    for (int i = max_height; i < height; ++i) prev[i] = head_;
+    // Readers that see the new height before the new node find nullptr in
+    // head_ at those levels, which is correct.
+    max_height_.store(height, std::memory_order_relaxed);
+  }
+  Node* n = NewNode(key, ts, seq, offset, height);
+  for (int i = 0; i < height; ++i) {
+    n->NoBarrierSetNext(i, prev[i]->NoBarrierNext(i));
+    prev[i]->SetNext(i, n);
+  }
+  count_.fetch_add(1, std::memory_order_relaxed);
+  if (seq > max_seq_.load(std::memory_order_relaxed)) {
+    max_seq_.store(seq, std::memory_order_relaxed);
+  }
+  if (ts < min_ts_.load(std::memory_order_relaxed)) {
+    min_ts_.store(ts, std::memory_order_relaxed);
+  }
+  if (ts > max_ts_.load(std::memory_order_relaxed)) {
+    max_ts_.store(ts, std::memory_order_relaxed);
+  }
+}
+
+const MemTable::Node* MemTable::Get(std::string_view key, uint64_t as_of,
+                                    uint64_t max_seq) const {
+  const Node* n = FindGreaterOrEqual(key, as_of, UINT64_MAX, nullptr);
+  for (; n != nullptr && n->user_key() == key; n = n->Next(0)) {
+    if (n->seq <= max_seq) return n;
+  }
+  return nullptr;
+}
+
+const MemTable::Node* MemTable::SeekKey(std::string_view key) const {
+  return FindGreaterOrEqual(key, UINT64_MAX, UINT64_MAX, nullptr);
+}
+
+}  // namespace zverse::kv::internal

@@ -1,0 +1,144 @@
+// Sealed segments: immutable files of entries sorted by the interleaved key,
+// with a persisted index for point-in-time lookups.
+//
+//   file header (64 bytes, format.h)
+//   data: entries sorted by (interleaved key, key, ts), each 8-byte aligned
+//   directory: one 16-byte record per entry, sorted by (key asc, ts desc)
+//     0 u64 offset of the entry in the file
+//     8 u64 ts | (1 << 63 if this is the key's newest version in the segment)
+//   hash table: 16-byte slots, open addressing with linear probing
+//     0 u64 XXH3 hash of the key
+//     8 u32 directory index of the key's newest version
+//     12 u32 number of versions (0: empty slot)
+//   footer (128 bytes), see segment.cc
+//
+// A lookup hashes the key, probes the table, and walks that key's versions in
+// the directory (newest first) to the first one at or before the requested
+// time: it never touches other keys' versions. The directory also serves
+// scans in key order. The index regions carry one checksum, verified the
+// first time the segment is used; every entry carries its own, verified on
+// every read.
+//
+// Thread safety: a Segment is immutable and safe to share.
+
+#ifndef ZVERSE_KV_INTERNAL_SEGMENT_H_
+#define ZVERSE_KV_INTERNAL_SEGMENT_H_
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "kv/env.h"
+#include "kv/internal/format.h"
+
+namespace zverse::kv::internal {
+
+inline constexpr uint64_t kDirNewestFlag = uint64_t{1} << 63;
+
+struct SegmentInput {
+  const char* entry;  // Encoded entry (format.h), checksum intact.
+  size_t size;
+  std::string_view key;
+  uint64_t ts;
+};
+
+struct SegmentMeta {
+  uint64_t number = 0;
+  uint64_t replaces_lo = 0;  // Files numbered in [lo, hi] (other than this
+  uint64_t replaces_hi = 0;  // one) are superseded by this segment.
+};
+
+// Writes a segment from `entries`, which must be sorted by (key asc, ts desc)
+// without duplicate (key, ts). Writes to a temporary name, syncs, renames
+// into place and syncs the directory.
+absl::Status WriteSegment(Env* env, const std::string& dir,
+                          const SegmentMeta& meta,
+                          const std::vector<SegmentInput>& entries);
+
+class Segment {
+ public:
+  static absl::StatusOr<std::shared_ptr<Segment>> Open(Env* env,
+                                                       const std::string& path,
+                                                       uint64_t number);
+
+  uint64_t number() const { return number_; }
+  const std::string& path() const { return path_; }
+  uint64_t min_ts() const { return min_ts_; }
+  uint64_t max_ts() const { return max_ts_; }
+  uint64_t entry_count() const { return dir_count_; }
+  uint64_t key_count() const { return key_count_; }
+  uint64_t file_size() const { return map_->size(); }
+  uint64_t index_bytes() const { return footer_offset_ - dir_offset_; }
+  uint64_t replaces_lo() const { return replaces_lo_; }
+  uint64_t replaces_hi() const { return replaces_hi_; }
+
+  // Checks the index checksum once; later calls return the first answer.
+  absl::Status EnsureIndex() const {
+    if (index_state_.load(std::memory_order_acquire) == 1) {
+      return absl::OkStatus();
+    }
+    return VerifyIndexSlow();
+  }
+
+  // Directory index range [*begin, *end) of `key`'s versions; false if the
+  // key has none. REQUIRES: EnsureIndex() returned OK.
+  bool FindKey(std::string_view key, size_t* begin, size_t* end) const;
+
+  uint64_t DirOffset(size_t i) const { return LoadU64(dir_ + 16 * i); }
+  uint64_t DirTs(size_t i) const {
+    return LoadU64(dir_ + 16 * i + 8) & ~kDirNewestFlag;
+  }
+  bool DirNewest(size_t i) const {
+    return (LoadU64(dir_ + 16 * i + 8) & kDirNewestFlag) != 0;
+  }
+  // Key of directory record `i`, without checksum verification (for
+  // positioning only; what is returned to callers goes through Entry()).
+  std::string_view DirKey(size_t i) const;
+  // First directory index whose key is >= `key`.
+  size_t LowerBound(std::string_view key) const;
+
+  // The entry at `offset`, checksum verified.
+  absl::StatusOr<EntryView> Entry(uint64_t offset) const {
+    return DecodeEntry(map_->data(), offset, data_end_, path_);
+  }
+
+  const char* data() const { return map_->data(); }
+  uint64_t data_begin() const { return data_begin_; }
+  uint64_t data_end() const { return data_end_; }
+
+  // Reads everything: entry checksums, order, directory and hash table.
+  absl::Status Verify() const;
+
+ private:
+  Segment() = default;
+  absl::Status VerifyIndexSlow() const;
+
+  std::string path_;
+  uint64_t number_ = 0;
+  std::unique_ptr<MappedRegion> map_;
+  const char* dir_ = nullptr;
+  const char* hash_ = nullptr;
+  uint64_t dir_offset_ = 0;
+  uint64_t footer_offset_ = 0;
+  uint64_t dir_count_ = 0;
+  uint64_t key_count_ = 0;
+  uint64_t hash_mask_ = 0;
+  uint64_t data_begin_ = 0;
+  uint64_t data_end_ = 0;
+  uint64_t min_ts_ = 0;
+  uint64_t max_ts_ = 0;
+  uint64_t replaces_lo_ = 0;
+  uint64_t replaces_hi_ = 0;
+  uint64_t index_checksum_ = 0;
+  mutable std::atomic<int> index_state_{0};  // 0 unchecked, 1 good, 2 bad.
+  mutable std::mutex index_mu_;
+  mutable absl::Status index_status_;
+};
+
+}  // namespace zverse::kv::internal
+
+#endif  // ZVERSE_KV_INTERNAL_SEGMENT_H_

@@ -1,0 +1,75 @@
+// Shared helpers for the test suites: Status assertions (the installed Abseil
+// has no gtest matchers) and scratch directories.
+
+#ifndef ZVERSE_TESTS_TEST_UTIL_H_
+#define ZVERSE_TESTS_TEST_UTIL_H_
+
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <string>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "gtest/gtest.h"
+
+namespace zverse::testing {
+
+inline const absl::Status& ToStatus(const absl::Status& s) { return s; }
+template <typename T>
+const absl::Status& ToStatus(const absl::StatusOr<T>& s) {
+  return s.status();
+}
+
+// A fresh directory under $TMPDIR, removed with its contents when destroyed.
+class TempDir {
+ public:
+  TempDir() {
+    const char* base = std::getenv("TMPDIR");
+    std::string tmpl = std::string(base && *base ? base : "/tmp") +
+                       "/zverse_test_XXXXXX";
+    char* p = ::mkdtemp(tmpl.data());
+    if (p == nullptr) std::abort();
+    path_ = p;
+  }
+  ~TempDir() {
+    std::error_code ec;
+    std::filesystem::remove_all(path_, ec);
+  }
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+
+  const std::string& path() const { return path_; }
+  std::string Sub(const std::string& name) const { return path_ + "/" + name; }
+
+ private:
+  std::string path_;
+};
+
+}  // namespace zverse::testing
+
+#define ZVERSE_TEST_CONCAT_INNER_(a, b) a##b
+#define ZVERSE_TEST_CONCAT_(a, b) ZVERSE_TEST_CONCAT_INNER_(a, b)
+
+#define EXPECT_OK(expr) \
+  EXPECT_TRUE(::zverse::testing::ToStatus(expr).ok()) \
+      << ::zverse::testing::ToStatus(expr)
+#define ASSERT_OK(expr) \
+  ASSERT_TRUE(::zverse::testing::ToStatus(expr).ok()) \
+      << ::zverse::testing::ToStatus(expr)
+
+// Asserts `rexpr` (a StatusOr) is OK and moves its value into `lhs`.
+#define ASSERT_OK_AND_ASSIGN(lhs, rexpr) \
+  ASSERT_OK_AND_ASSIGN_IMPL_(ZVERSE_TEST_CONCAT_(statusor_, __LINE__), lhs, rexpr)
+#define ASSERT_OK_AND_ASSIGN_IMPL_(statusor, lhs, rexpr)          \
+  auto statusor = (rexpr);                                        \
+  ASSERT_TRUE(statusor.ok()) << statusor.status();                \
+  lhs = std::move(statusor).value()
+
+// Asserts the status code of `expr`.
+#define EXPECT_STATUS_CODE(expr, code)                              \
+  EXPECT_EQ(::zverse::testing::ToStatus(expr).code(), (code))       \
+      << ::zverse::testing::ToStatus(expr)
+
+#endif  // ZVERSE_TESTS_TEST_UTIL_H_
