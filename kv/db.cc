@@ -242,6 +242,7 @@ class DBImpl {
 
   absl::StatusOr<Timestamp> Commit(const OpRef* ops, size_t n, Timestamp ts);
   absl::Status Seal();
+  absl::Status Compact();
   absl::Status Sync();
 
   absl::StatusOr<Snapshot> GetSnapshot(Timestamp as_of) const;
@@ -254,7 +255,8 @@ class DBImpl {
     const OpRef* ops = nullptr;
     size_t n = 0;
     Timestamp explicit_ts = 0;
-    bool seal = false;  // A Seal() request rather than a commit.
+    // A maintenance request (Seal or Compact) rather than a commit.
+    enum class Kind { kCommit, kSeal, kCompact } kind = Kind::kCommit;
     bool done = false;
     absl::Status status;
     Timestamp ts = 0;
@@ -272,12 +274,18 @@ class DBImpl {
                                                          uint64_t number);
   // Seals the active log. REQUIRES: mu_ held by the commit leader.
   absl::Status SealLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Merges every segment into one. REQUIRES: mu_ held by the commit leader.
+  absl::Status CompactLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void Publish(std::shared_ptr<const Version> v);
   std::shared_ptr<const Version> current() const {
     absl::MutexLock l(&version_mu_);
     return version_;
   }
   void SyncLoop();
+  // Entries a full log holds, assuming small (64-byte) entries.
+  uint64_t ExpectedEntries() const {
+    return options_.seal_threshold_bytes / 64 + 1;
+  }
 
   const std::string path_;
   const Options options_;
@@ -396,7 +404,7 @@ absl::Status DBImpl::RecoverLogInto(const std::string& path, uint64_t number,
                 env_, path, number,
                 LogCapacity(options_.seal_threshold_bytes, size)));
   (*log)->committed_size.store(size, std::memory_order_release);
-  *mem = std::make_shared<MemTable>(*log);
+  *mem = std::make_shared<MemTable>(*log, ExpectedEntries());
   MemTable* m = mem->get();
   ZVERSE_ASSIGN_OR_RETURN(
       *recovery,
@@ -549,7 +557,7 @@ absl::Status DBImpl::Recover() {
                     env_, internal::LogFileName(path_, number), number,
                     LogCapacity(options_.seal_threshold_bytes, 0)));
       ZVERSE_RETURN_IF_ERROR(env_->SyncDir(path_));
-      mem = std::make_shared<MemTable>(log_->log());
+      mem = std::make_shared<MemTable>(log_->log(), ExpectedEntries());
     } else {
       ZVERSE_ASSIGN_OR_RETURN(
           log_, LogWriter::Reopen(env_, active, active_size,
@@ -564,7 +572,7 @@ absl::Status DBImpl::Recover() {
       size_t size() const override { return 0; }
     };
     empty->map = std::make_unique<NoMap>();
-    mem = std::make_shared<MemTable>(std::move(empty));
+    mem = std::make_shared<MemTable>(std::move(empty), 0);
   }
   auto v = std::make_shared<Version>();
   v->segments = std::move(segments);
@@ -587,8 +595,11 @@ absl::StatusOr<Timestamp> DBImpl::Commit(const OpRef* ops, size_t n,
   w.ops = ops;
   w.n = n;
   w.explicit_ts = explicit_ts;
-  w.seal = ops == nullptr;
-  if (!w.seal) ZVERSE_RETURN_IF_ERROR(CheckOps(ops, n));
+  if (ops == nullptr) {
+    w.kind = static_cast<Writer::Kind>(n);
+  } else {
+    ZVERSE_RETURN_IF_ERROR(CheckOps(ops, n));
+  }
 
   absl::MutexLock l(&mu_);
   if (closed_ || !open_) {
@@ -607,8 +618,9 @@ absl::StatusOr<Timestamp> DBImpl::Commit(const OpRef* ops, size_t n,
   // This writer leads: it commits itself and the writers queued behind it.
   std::vector<Writer*> group;
   absl::Status s = bg_error_;
-  if (s.ok() && w.seal) {
+  if (s.ok() && w.kind != Writer::Kind::kCommit) {
     s = SealLocked();
+    if (s.ok() && w.kind == Writer::Kind::kCompact) s = CompactLocked();
     group.push_back(&w);
   } else if (s.ok()) {
     const Timestamp now = env_->NowMicros();
@@ -625,7 +637,7 @@ absl::StatusOr<Timestamp> DBImpl::Commit(const OpRef* ops, size_t n,
     std::vector<Writer*> rejected;
     Timestamp max_ts = 0;
     for (Writer* x : writers_) {
-      if (x->seal) break;
+      if (x->kind != Writer::Kind::kCommit) break;
       const size_t x_bytes = [&] {
         size_t b = 0;
         for (size_t i = 0; i < x->n; ++i) {
@@ -766,7 +778,7 @@ absl::Status DBImpl::SealLocked() {
   nv->segments.push_back(std::move(seg));
   nv->segments.insert(nv->segments.end(), v->segments.begin(),
                       v->segments.end());
-  nv->mem = std::make_shared<MemTable>(new_log->log());
+  nv->mem = std::make_shared<MemTable>(new_log->log(), ExpectedEntries());
   const std::string old_path = log_->log()->path;
   log_ = std::move(new_log);
   Publish(std::move(nv));
@@ -777,8 +789,83 @@ absl::Status DBImpl::SealLocked() {
 }
 
 absl::Status DBImpl::Seal() {
-  absl::StatusOr<Timestamp> r = Commit(nullptr, 0, 0);
-  return r.status();
+  return Commit(nullptr, static_cast<size_t>(Writer::Kind::kSeal), 0).status();
+}
+
+absl::Status DBImpl::Compact() {
+  return Commit(nullptr, static_cast<size_t>(Writer::Kind::kCompact), 0)
+      .status();
+}
+
+absl::Status DBImpl::CompactLocked() {
+  std::shared_ptr<const Version> v = current();
+  if (v->segments.size() <= 1) return absl::OkStatus();
+  // Merge the directories in (key asc, ts desc, newer segment first) order;
+  // for equal (key, ts) the newest segment's version wins.
+  struct Head {
+    std::string_view key;
+    Timestamp ts;
+    size_t seg;  // Index in v->segments: lower is newer.
+    size_t i;
+  };
+  auto after = [](const Head& a, const Head& b) {  // Heap order.
+    const int c = a.key.compare(b.key);
+    if (c != 0) return c > 0;
+    if (a.ts != b.ts) return a.ts < b.ts;
+    return a.seg > b.seg;
+  };
+  std::vector<Head> heap;
+  uint64_t total = 0;
+  for (size_t k = 0; k < v->segments.size(); ++k) {
+    const Segment& seg = *v->segments[k];
+    ZVERSE_RETURN_IF_ERROR(seg.EnsureIndex());
+    total += seg.entry_count();
+    if (seg.entry_count() > 0) heap.push_back({seg.DirKey(0), seg.DirTs(0), k, 0});
+  }
+  std::make_heap(heap.begin(), heap.end(), after);
+  std::vector<internal::SegmentInput> inputs;
+  inputs.reserve(total);
+  while (!heap.empty()) {
+    std::pop_heap(heap.begin(), heap.end(), after);
+    Head h = heap.back();
+    heap.pop_back();
+    const Segment& seg = *v->segments[h.seg];
+    const bool dup = !inputs.empty() && inputs.back().ts == h.ts &&
+                     inputs.back().key == h.key;
+    if (!dup) {
+      const uint64_t off = seg.DirOffset(h.i);
+      ZVERSE_ASSIGN_OR_RETURN(EntryView e, seg.Entry(off));
+      if (e.key != h.key || e.ts != h.ts) {
+        return internal::DataLossAt(seg.path(), off,
+                                    "directory points at the wrong entry");
+      }
+      inputs.push_back(internal::SegmentInput{seg.data() + off, e.size,
+                                              e.key, e.ts});
+    }
+    if (++h.i < seg.entry_count()) {
+      h.key = seg.DirKey(h.i);
+      h.ts = seg.DirTs(h.i);
+      heap.push_back(h);
+      std::push_heap(heap.begin(), heap.end(), after);
+    }
+  }
+  // The merged segment takes the newest input's number (renaming over it),
+  // so its rank among segments stays that of its newest input.
+  const uint64_t number = v->segments.front()->number();
+  const uint64_t lo = v->segments.back()->number();
+  internal::SegmentMeta meta{number, lo, number};
+  ZVERSE_RETURN_IF_ERROR(internal::WriteSegment(env_, path_, meta, inputs));
+  ZVERSE_ASSIGN_OR_RETURN(
+      auto merged,
+      Segment::Open(env_, internal::SegmentFileName(path_, number), number));
+  auto nv = std::make_shared<Version>();
+  nv->segments.push_back(std::move(merged));
+  nv->mem = v->mem;
+  Publish(std::move(nv));
+  for (size_t k = 1; k < v->segments.size(); ++k) {
+    ZVERSE_RETURN_IF_ERROR(env_->RemoveFile(v->segments[k]->path()));
+  }
+  return env_->SyncDir(path_);
 }
 
 absl::Status DBImpl::Sync() {
@@ -917,18 +1004,21 @@ absl::StatusOr<Record> Snapshot::GetRecord(std::string_view key) const {
   bool found = false;
   Timestamp best_ts = 0;
   Location best;
-  if (const MemTable::Node* n =
-          s.version->mem->Get(key, s.as_of, s.max_seq)) {
-    found = true;
-    best_ts = n->ts;
-    best = Location{nullptr, n, 0};
+  const uint64_t hash = internal::KeyHash(key);
+  if (s.version->mem->MayContain(hash)) {
+    if (const MemTable::Node* n =
+            s.version->mem->Get(key, s.as_of, s.max_seq)) {
+      found = true;
+      best_ts = n->ts;
+      best = Location{nullptr, n, 0};
+    }
   }
   for (const auto& seg : s.version->segments) {
     if (seg->min_ts() > s.as_of) continue;
     if (found && seg->max_ts() <= best_ts) continue;
     ZVERSE_RETURN_IF_ERROR(seg->EnsureIndex());
     size_t begin, end;
-    if (!seg->FindKey(key, &begin, &end)) continue;
+    if (!seg->FindKey(key, hash, &begin, &end)) continue;
     for (size_t i = begin; i < end; ++i) {
       const Timestamp ts = seg->DirTs(i);
       if (ts > s.as_of) continue;
@@ -970,12 +1060,22 @@ absl::Status Snapshot::Scan(std::string_view start, std::string_view end,
     ZVERSE_RETURN_IF_ERROR(seg->EnsureIndex());
     cursors.emplace_back(&s, seg.get(), rank++, start);
   }
+  std::erase_if(cursors, [](const SourceCursor& c) { return !c.valid(); });
   for (;;) {
+    if (cursors.size() == 1) {
+      // One source left: no merging.
+      SourceCursor& c = cursors.front();
+      for (; c.valid(); c.NextKey()) {
+        if (!end.empty() && c.key() >= end) return absl::OkStatus();
+        ZVERSE_ASSIGN_OR_RETURN(EntryView e, Load(s, c.location()));
+        if (!e.deleted() && !fn(ToRecord(e))) return absl::OkStatus();
+      }
+      return absl::OkStatus();
+    }
     // The smallest key among the sources; for it, the newest version
     // (ties: the newer source, which has the lower rank).
     SourceCursor* best = nullptr;
     for (SourceCursor& c : cursors) {
-      if (!c.valid()) continue;
       if (best == nullptr) {
         best = &c;
         continue;
@@ -990,13 +1090,16 @@ absl::Status Snapshot::Scan(std::string_view start, std::string_view end,
     if (best == nullptr) return absl::OkStatus();
     if (!end.empty() && best->key() >= end) return absl::OkStatus();
     ZVERSE_ASSIGN_OR_RETURN(EntryView e, Load(s, best->location()));
-    const std::string key(best->key());  // Cursors move below.
     if (!e.deleted()) {
       if (!fn(ToRecord(e))) return absl::OkStatus();
     }
+    // Keys are views into immutable memory (mapping or memtable arena), so
+    // this one stays valid while the cursors move.
+    const std::string_view key = best->key();
     for (SourceCursor& c : cursors) {
-      if (c.valid() && c.key() == key) c.NextKey();
+      if (c.key() == key) c.NextKey();
     }
+    std::erase_if(cursors, [](const SourceCursor& c) { return !c.valid(); });
   }
 }
 
@@ -1178,6 +1281,7 @@ absl::StatusOr<std::vector<Entry>> DB::Changes(Timestamp t1,
 }
 
 absl::Status DB::Seal() { return impl_->Seal(); }
+absl::Status DB::Compact() { return impl_->Compact(); }
 absl::Status DB::Sync() { return impl_->Sync(); }
 Stats DB::GetStats() const { return impl_->GetStats(); }
 absl::Status DB::Verify() const { return impl_->Verify(); }

@@ -236,6 +236,10 @@ class DB {
 
   // Seals the active log into a segment now (normally automatic).
   absl::Status Seal();
+  // Seals the active log and merges every segment into one, so that a read
+  // probes a single index. Keeps every version (version GC is not done
+  // here). Runs in the caller's thread; writers wait until it finishes.
+  absl::Status Compact();
   // Syncs everything written so far, whatever the sync mode.
   absl::Status Sync();
 

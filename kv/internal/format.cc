@@ -5,11 +5,16 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#define XXH_INLINE_ALL
 #include "xxhash.h"
 
 namespace zverse::kv::internal {
 
 uint64_t Checksum(const void* data, size_t n) { return XXH3_64bits(data, n); }
+
+uint64_t KeyHash(std::string_view key) {
+  return XXH3_64bits(key.data(), key.size());
+}
 
 size_t EncodeEntry(std::string_view key, std::string_view value, uint64_t ts,
                    uint32_t flags, char* out) {

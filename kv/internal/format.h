@@ -52,6 +52,8 @@ inline void StoreU32(char* p, uint32_t v) { std::memcpy(p, &v, sizeof(v)); }
 inline void StoreU64(char* p, uint64_t v) { std::memcpy(p, &v, sizeof(v)); }
 
 uint64_t Checksum(const void* data, size_t n);
+// The hash of a key used by segment hash tables and memtable filters.
+uint64_t KeyHash(std::string_view key);
 
 // Bytes an entry with these sizes occupies (always a multiple of 8).
 inline constexpr size_t EntrySize(size_t key_len, size_t value_len) {

@@ -1,11 +1,21 @@
 #include "kv/internal/memtable.h"
 
 #include <cstring>
+#include <algorithm>
 #include <new>
+
+#include "kv/internal/format.h"
 
 namespace zverse::kv::internal {
 
-MemTable::MemTable(std::shared_ptr<LogFile> log) : log_(std::move(log)) {
+MemTable::MemTable(std::shared_ptr<LogFile> log, uint64_t expected_entries)
+    : log_(std::move(log)) {
+  // About 10 bits a key.
+  filter_blocks_ = std::max<uint64_t>(64, expected_entries * 10 / 512);
+  filter_ = std::make_unique<std::atomic<uint64_t>[]>(filter_blocks_ * 8);
+  for (uint64_t i = 0; i < filter_blocks_ * 8; ++i) {
+    filter_[i].store(0, std::memory_order_relaxed);
+  }
   head_ = NewNode({}, 0, 0, 0, kMaxHeight);
   for (int i = 0; i < kMaxHeight; ++i) head_->NoBarrierSetNext(i, nullptr);
 }
@@ -72,6 +82,7 @@ void MemTable::Insert(std::string_view key, uint64_t ts, uint64_t seq,
     // head_ at those levels, which is correct.
     max_height_.store(height, std::memory_order_relaxed);
   }
+  FilterAdd(KeyHash(key));
   Node* n = NewNode(key, ts, seq, offset, height);
   for (int i = 0; i < height; ++i) {
     n->NoBarrierSetNext(i, prev[i]->NoBarrierNext(i));
@@ -87,6 +98,39 @@ void MemTable::Insert(std::string_view key, uint64_t ts, uint64_t seq,
   if (ts > max_ts_.load(std::memory_order_relaxed)) {
     max_ts_.store(ts, std::memory_order_relaxed);
   }
+}
+
+namespace {
+inline uint64_t FilterBlock(uint64_t hash, uint64_t blocks) {
+  return static_cast<uint64_t>(
+      (static_cast<unsigned __int128>(hash >> 32) * blocks) >> 32);
+}
+}  // namespace
+
+void MemTable::FilterAdd(uint64_t hash) {
+  std::atomic<uint64_t>* block = &filter_[FilterBlock(hash, filter_blocks_) * 8];
+  uint32_t h1 = static_cast<uint32_t>(hash);
+  const uint32_t h2 = static_cast<uint32_t>(hash >> 17) | 1;
+  for (int i = 0; i < 6; ++i, h1 += h2) {
+    const uint32_t bit = h1 & 511;
+    block[bit >> 6].fetch_or(uint64_t{1} << (bit & 63),
+                             std::memory_order_relaxed);
+  }
+}
+
+bool MemTable::MayContain(uint64_t hash) const {
+  const std::atomic<uint64_t>* block =
+      &filter_[FilterBlock(hash, filter_blocks_) * 8];
+  uint32_t h1 = static_cast<uint32_t>(hash);
+  const uint32_t h2 = static_cast<uint32_t>(hash >> 17) | 1;
+  for (int i = 0; i < 6; ++i, h1 += h2) {
+    const uint32_t bit = h1 & 511;
+    if ((block[bit >> 6].load(std::memory_order_relaxed) &
+         (uint64_t{1} << (bit & 63))) == 0) {
+      return false;
+    }
+  }
+  return true;
 }
 
 const MemTable::Node* MemTable::Get(std::string_view key, uint64_t as_of,

@@ -61,13 +61,18 @@ class MemTable {
     std::atomic<Node*> next_[1];  // Really `height` of them.
   };
 
-  explicit MemTable(std::shared_ptr<LogFile> log);
+  // `expected_entries` sizes the key filter; more entries only make the
+  // filter less selective.
+  MemTable(std::shared_ptr<LogFile> log, uint64_t expected_entries);
   MemTable(const MemTable&) = delete;
   MemTable& operator=(const MemTable&) = delete;
 
   // REQUIRES: no concurrent Insert.
   void Insert(std::string_view key, uint64_t ts, uint64_t seq,
               uint64_t offset);
+
+  // False if no version of the key with this KeyHash is in the table.
+  bool MayContain(uint64_t hash) const;
 
   // The newest node for `key` with ts <= as_of and seq <= max_seq.
   const Node* Get(std::string_view key, uint64_t as_of,
@@ -97,7 +102,12 @@ class MemTable {
   Node* FindGreaterOrEqual(std::string_view key, uint64_t ts, uint64_t seq,
                            Node** prev) const;
 
+  void FilterAdd(uint64_t hash);
+
   std::shared_ptr<LogFile> log_;
+  // A blocked Bloom filter: one 64-byte block per key, 6 bits in it.
+  std::unique_ptr<std::atomic<uint64_t>[]> filter_;
+  uint64_t filter_blocks_;
   Arena arena_;
   Node* head_;
   std::atomic<int> max_height_{1};

@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "kv/interleave.h"
 #include "kv/status_macros.h"
+#define XXH_INLINE_ALL
 #include "xxhash.h"
 
 namespace zverse::kv::internal {
@@ -31,10 +32,6 @@ constexpr size_t kFtIndexChecksum = 112;
 constexpr size_t kFtChecksum = 120;
 
 constexpr size_t kWriteBufferSize = 4 << 20;
-
-uint64_t HashKey(std::string_view key) {
-  return XXH3_64bits(key.data(), key.size());
-}
 
 class BufferedWriter {
  public:
@@ -137,7 +134,7 @@ absl::Status WriteSegment(Env* env, const std::string& dir,
   for (size_t i = 0; i < n;) {
     size_t j = i + 1;
     while (j < n && entries[j].key == entries[i].key) ++j;
-    const uint64_t h = HashKey(entries[i].key);
+    const uint64_t h = KeyHash(entries[i].key);
     uint64_t s = h & (slots - 1);
     while (LoadU32(hash_buf.data() + 16 * s + 12) != 0) s = (s + 1) & (slots - 1);
     char* slot = hash_buf.data() + 16 * s;
@@ -259,9 +256,8 @@ std::string_view Segment::DirKey(size_t i) const {
   return e.key;
 }
 
-bool Segment::FindKey(std::string_view key, size_t* begin,
+bool Segment::FindKey(std::string_view key, uint64_t h, size_t* begin,
                       size_t* end) const {
-  const uint64_t h = HashKey(key);
   for (uint64_t s = h & hash_mask_, probes = 0; probes <= hash_mask_;
        s = (s + 1) & hash_mask_, ++probes) {
     const char* slot = hash_ + 16 * s;

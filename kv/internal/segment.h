@@ -86,7 +86,12 @@ class Segment {
 
   // Directory index range [*begin, *end) of `key`'s versions; false if the
   // key has none. REQUIRES: EnsureIndex() returned OK.
-  bool FindKey(std::string_view key, size_t* begin, size_t* end) const;
+  // `hash` is KeyHash(key).
+  bool FindKey(std::string_view key, uint64_t hash, size_t* begin,
+               size_t* end) const;
+  bool FindKey(std::string_view key, size_t* begin, size_t* end) const {
+    return FindKey(key, KeyHash(key), begin, end);
+  }
 
   uint64_t DirOffset(size_t i) const { return LoadU64(dir_ + 16 * i); }
   uint64_t DirTs(size_t i) const {
