@@ -375,9 +375,7 @@ absl::Status DBImpl::CheckIdentity(bool* created) {
         absl::StrCat("no database at ", path_, " to open read-only"));
   }
   ZVERSE_RETURN_IF_ERROR(env_->CreateDir(path_));
-  ZVERSE_RETURN_IF_ERROR(env_->WriteFileAtomically(
-      identity, absl::StrCat(kIdentityText, internal::kFormatVersion, "\n")));
-  *created = true;
+  *created = true;  // The identity file is written once the lock is held.
   return absl::OkStatus();
 }
 
@@ -386,6 +384,14 @@ absl::Status DBImpl::Open() {
   ZVERSE_RETURN_IF_ERROR(CheckIdentity(&created));
   ZVERSE_ASSIGN_OR_RETURN(
       lock_, env_->LockFile(path_ + "/" + internal::kLockFile));
+  if (created) {
+    const std::string identity = path_ + "/" + internal::kIdentityFile;
+    if (!env_->FileExists(identity)) {
+      ZVERSE_RETURN_IF_ERROR(env_->WriteFileAtomically(
+          identity,
+          absl::StrCat(kIdentityText, internal::kFormatVersion, "\n")));
+    }
+  }
   ZVERSE_RETURN_IF_ERROR(Recover());
   open_ = true;
   if (options_.sync_mode == SyncMode::kInterval && !options_.read_only) {
@@ -705,9 +711,20 @@ absl::StatusOr<Timestamp> DBImpl::Commit(const OpRef* ops, size_t n,
       if (s.ok()) {
         log->log()->committed_size.store(base + group_bytes.size(),
                                          std::memory_order_release);
+        // In table order, each insert's search starts where the last ended.
+        std::vector<MemTable::NewEntry> sorted;
+        sorted.reserve(pending.size());
         for (const Pending& p : pending) {
-          mem->Insert(p.key, p.ts, p.seq, base + p.offset);
+          sorted.push_back({p.key, p.ts, p.seq, base + p.offset});
         }
+        std::sort(sorted.begin(), sorted.end(),
+                  [](const MemTable::NewEntry& a, const MemTable::NewEntry& b) {
+                    const int c = a.key.compare(b.key);
+                    if (c != 0) return c < 0;
+                    if (a.ts != b.ts) return a.ts > b.ts;
+                    return a.seq > b.seq;
+                  });
+        mem->InsertSorted(sorted.data(), sorted.size());
       }
       mu_.Lock();
       if (s.ok()) {

@@ -29,6 +29,7 @@ MemTable::Node* MemTable::NewNode(std::string_view key, uint64_t ts,
   for (int i = 1; i < height; ++i) new (&n->next_[i]) std::atomic<Node*>();
   char* key_copy = mem + node_bytes;
   if (!key.empty()) std::memcpy(key_copy, key.data(), key.size());
+  n->prefix = Prefix(key);
   n->ts = ts;
   n->seq = seq;
   n->offset = offset;
@@ -44,10 +45,22 @@ int MemTable::RandomHeight() {
   return height;
 }
 
-int MemTable::Compare(const Node* n, std::string_view key, uint64_t ts,
-                      uint64_t seq) {
-  const int c = n->user_key().compare(key);
-  if (c != 0) return c;
+uint64_t MemTable::Prefix(std::string_view key) {
+  uint64_t v = 0;
+  std::memcpy(&v, key.data(), std::min<size_t>(8, key.size()));
+  return __builtin_bswap64(v);
+}
+
+int MemTable::Compare(const Node* n, std::string_view key, uint64_t prefix,
+                      uint64_t ts, uint64_t seq) {
+  if (n->prefix != prefix) return n->prefix < prefix ? -1 : 1;
+  if (n->key_len > 8 || key.size() > 8) {
+    const int c = n->user_key().compare(key);
+    if (c != 0) return c;
+  } else if (n->key_len != key.size()) {
+    // Equal zero-padded prefixes: the shorter key sorts first.
+    return n->key_len < key.size() ? -1 : 1;
+  }
   // Timestamps and sequences sort descending.
   if (n->ts != ts) return n->ts > ts ? -1 : 1;
   if (n->seq != seq) return n->seq > seq ? -1 : 1;
@@ -57,14 +70,18 @@ int MemTable::Compare(const Node* n, std::string_view key, uint64_t ts,
 MemTable::Node* MemTable::FindGreaterOrEqual(std::string_view key, uint64_t ts,
                                              uint64_t seq, Node** prev) const {
   Node* x = head_;
+  const uint64_t prefix = Prefix(key);
   int level = max_height_.load(std::memory_order_relaxed) - 1;
+  Node* last_next = nullptr;  // Known >= the target; skip comparing again.
   for (;;) {
     Node* next = x->Next(level);
-    if (next != nullptr && Compare(next, key, ts, seq) < 0) {
+    if (next != nullptr && next != last_next &&
+        Compare(next, key, prefix, ts, seq) < 0) {
       x = next;
     } else {
       if (prev != nullptr) prev[level] = x;
       if (level == 0) return next;
+      last_next = next;
       --level;
     }
   }
@@ -74,6 +91,42 @@ void MemTable::Insert(std::string_view key, uint64_t ts, uint64_t seq,
                       uint64_t offset) {
   Node* prev[kMaxHeight];
   FindGreaterOrEqual(key, ts, seq, prev);
+  Link(key, ts, seq, offset, prev);
+}
+
+void MemTable::InsertSorted(const NewEntry* entries, size_t n) {
+  // finger[l]: the last node at level l before the previous entry. Every
+  // later entry sorts after the previous one, so its search at level l can
+  // start at finger[l] rather than at the head.
+  Node* finger[kMaxHeight];
+  for (int i = 0; i < kMaxHeight; ++i) finger[i] = head_;
+  for (size_t i = 0; i < n; ++i) {
+    const NewEntry& e = entries[i];
+    const uint64_t prefix = Prefix(e.key);
+    Node* x = nullptr;
+    bool advanced = false;
+    for (int level = max_height_.load(std::memory_order_relaxed) - 1;
+         level >= 0; --level) {
+      // A node reached at a higher level that is past the finger is the
+      // better start; otherwise the finger is at least as far along.
+      if (!advanced) x = finger[level];
+      for (;;) {
+        Node* next = x->Next(level);
+        if (next == nullptr ||
+            Compare(next, e.key, prefix, e.ts, e.seq) >= 0) {
+          break;
+        }
+        x = next;
+        advanced = true;
+      }
+      finger[level] = x;
+    }
+    Link(e.key, e.ts, e.seq, e.offset, finger);
+  }
+}
+
+void MemTable::Link(std::string_view key, uint64_t ts, uint64_t seq,
+                    uint64_t offset, Node** prev) {
   const int height = RandomHeight();
   const int max_height = max_height_.load(std::memory_order_relaxed);
   if (height > max_height) {

@@ -39,6 +39,7 @@ class MemTable {
   static constexpr int kMaxHeight = 16;
 
   struct Node {
+    uint64_t prefix;  // First 8 key bytes, big-endian, zero padded.
     uint64_t ts;
     uint64_t seq;
     uint64_t offset;  // Of the entry in the log file.
@@ -71,6 +72,17 @@ class MemTable {
   void Insert(std::string_view key, uint64_t ts, uint64_t seq,
               uint64_t offset);
 
+  // Inserts a run of entries sorted in table order (key asc, ts desc, seq
+  // desc), each search starting where the previous one ended.
+  // REQUIRES: no concurrent Insert.
+  struct NewEntry {
+    std::string_view key;
+    uint64_t ts;
+    uint64_t seq;
+    uint64_t offset;
+  };
+  void InsertSorted(const NewEntry* entries, size_t n);
+
   // False if no version of the key with this KeyHash is in the table.
   bool MayContain(uint64_t hash) const;
 
@@ -93,14 +105,17 @@ class MemTable {
 
  private:
   // Three-way order of a node against (key, ts, seq).
-  static int Compare(const Node* n, std::string_view key, uint64_t ts,
-                     uint64_t seq);
+  static int Compare(const Node* n, std::string_view key, uint64_t prefix,
+                     uint64_t ts, uint64_t seq);
   Node* NewNode(std::string_view key, uint64_t ts, uint64_t seq,
                 uint64_t offset, int height);
   int RandomHeight();
+  void Link(std::string_view key, uint64_t ts, uint64_t seq, uint64_t offset,
+            Node** prev);
   // First node >= (key, ts, seq); fills prev[] when non-null.
   Node* FindGreaterOrEqual(std::string_view key, uint64_t ts, uint64_t seq,
                            Node** prev) const;
+  static uint64_t Prefix(std::string_view key);
 
   void FilterAdd(uint64_t hash);
 

@@ -1,0 +1,70 @@
+// Command-line parsing for the zverse subcommands: a small flag parser and
+// the parsers for flag values (timestamps, sync modes).
+//
+// Flags are `--name VALUE` or `--name=VALUE` (or a bare `--name` for a flag
+// that takes no value) and may appear before, between or after positional
+// arguments. `--` ends the flags: everything after it is positional, so a KEY
+// may start with '-'. `-h` is short for `--help`.
+//
+// Thread safety: pure functions; a ParsedArgs is a plain value.
+
+#ifndef ZVERSE_CLI_ARGS_H_
+#define ZVERSE_CLI_ARGS_H_
+
+#include <map>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/types/span.h"
+#include "kv/db.h"
+
+namespace zverse::cli {
+
+// One flag a command accepts.
+struct FlagSpec {
+  std::string_view name;        // Without the leading "--".
+  std::string_view value_name;  // E.g. "DIR"; empty for a flag with no value.
+  std::string_view help;        // For `--help`; may hold '\n'.
+  bool required = false;        // ParseArgs fails if it is missing.
+};
+
+class ParsedArgs {
+ public:
+  // True if `--name` was given.
+  bool Has(std::string_view name) const;
+  // The value of `--name`, or nullptr if it was not given (or takes none).
+  const std::string* Find(std::string_view name) const;
+  const std::vector<std::string>& positional() const { return positional_; }
+  // True if `--help` or `-h` was given.
+  bool help() const { return help_; }
+
+ private:
+  friend absl::StatusOr<ParsedArgs> ParseArgs(
+      absl::Span<const std::string> args, absl::Span<const FlagSpec> specs);
+  std::map<std::string, std::string, std::less<>> flags_;
+  std::vector<std::string> positional_;
+  bool help_ = false;
+};
+
+// Parses `args` (the words after the command name) against `specs`.
+// InvalidArgument for an unknown flag, a flag given twice, a missing value, a
+// value given to a flag that takes none, or a missing required flag (not
+// checked when `--help` is given). `--help` is always accepted.
+absl::StatusOr<ParsedArgs> ParseArgs(absl::Span<const std::string> args,
+                                     absl::Span<const FlagSpec> specs);
+
+// Parses a point in time: microseconds since the Unix epoch
+// ("1704164645000000") or ISO-8601 in UTC ("2024-01-02",
+// "2024-01-02T03:04:05Z", "2024-01-02T03:04:05.123456Z"; a numeric offset such
+// as "+01:00" may stand in for "Z"; digits beyond microseconds are truncated).
+// The result is in [1, kv::kMaxTimestamp]; anything else is InvalidArgument.
+absl::StatusOr<kv::Timestamp> ParseTimestamp(std::string_view text);
+
+// "always", "interval" or "never".
+absl::StatusOr<kv::SyncMode> ParseSyncMode(std::string_view text);
+
+}  // namespace zverse::cli
+
+#endif  // ZVERSE_CLI_ARGS_H_

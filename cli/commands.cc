@@ -1,0 +1,513 @@
+#include "cli/commands.h"
+
+#include <stdio.h>  // getline
+#include <stdlib.h>
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <system_error>
+#include <utility>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_split.h"
+#include "cli/escape.h"
+#include "kv/db.h"
+
+namespace zverse::cli {
+namespace {
+
+// --- Reporting -------------------------------------------------------------
+
+int UsageError(const Invocation& inv, std::string_view message) {
+  absl::FPrintF(inv.io.err, "error: %s\nRun 'zverse %s --help' for usage.\n",
+                message, inv.command.name);
+  return kExitUsage;
+}
+
+int UsageError(const Invocation& inv, const absl::Status& status) {
+  return UsageError(inv, std::string(status.message()));
+}
+
+int Error(const Invocation& inv, const absl::Status& status) {
+  absl::FPrintF(inv.io.err, "error: %s\n", status.message());
+  return kExitError;
+}
+
+int NotFound(const Invocation& inv) {
+  absl::FPrintF(inv.io.err, "not found\n");
+  return kExitNotFound;
+}
+
+void Write(const Invocation& inv, std::string_view text) {
+  std::fwrite(text.data(), 1, text.size(), inv.io.out);
+}
+
+// --- Arguments -------------------------------------------------------------
+
+// Argument problems found here are usage errors: callers report them with
+// UsageError (exit 2), before the database is touched.
+
+// Positional argument `index` with its escapes decoded; `what` names it in
+// errors.
+absl::StatusOr<std::string> Arg(const Invocation& inv, size_t index,
+                                std::string_view what) {
+  absl::StatusOr<std::string> decoded = Unescape(inv.args.positional()[index]);
+  if (!decoded.ok()) {
+    return absl::InvalidArgumentError(
+        absl::StrFormat("bad %s: %s", what, decoded.status().message()));
+  }
+  return decoded;
+}
+
+// The timestamp flag `--name`, or `fallback` if it is absent.
+absl::StatusOr<kv::Timestamp> TimestampFlag(const Invocation& inv,
+                                            std::string_view name,
+                                            kv::Timestamp fallback) {
+  const std::string* text = inv.args.Find(name);
+  if (text == nullptr) return fallback;
+  absl::StatusOr<kv::Timestamp> ts = ParseTimestamp(*text);
+  if (!ts.ok()) {
+    return absl::InvalidArgumentError(
+        absl::StrFormat("--%s: %s", name, ts.status().message()));
+  }
+  return ts;
+}
+
+// --- Opening ---------------------------------------------------------------
+
+// Opens a database that must exist already. Reads open it read-only, so that
+// they never create or modify one.
+absl::StatusOr<std::unique_ptr<kv::DB>> OpenExisting(const std::string& dir,
+                                                     bool read_only) {
+  std::error_code ec;
+  if (!std::filesystem::exists(dir, ec)) {
+    return absl::NotFoundError(absl::StrFormat(
+        "no database at '%s': the directory does not exist", dir));
+  }
+  kv::Options options;
+  options.create_if_missing = false;
+  options.read_only = read_only;
+  return kv::DB::Open(dir, options);
+}
+
+absl::StatusOr<std::unique_ptr<kv::DB>> OpenForRead(const std::string& dir) {
+  return OpenExisting(dir, /*read_only=*/true);
+}
+
+// Writes create the database if it is missing.
+absl::StatusOr<std::unique_ptr<kv::DB>> OpenForWrite(
+    const std::string& dir, kv::SyncMode sync_mode = kv::SyncMode::kAlways) {
+  kv::Options options;
+  options.create_if_missing = true;
+  options.sync_mode = sync_mode;
+  return kv::DB::Open(dir, options);
+}
+
+const std::string& DbDir(const Invocation& inv) {
+  // ParseArgs guarantees --db is present (it is a required flag).
+  return *inv.args.Find("db");
+}
+
+// --- Commands --------------------------------------------------------------
+
+// put and del: one commit, printing its timestamp.
+int RunWrite(const Invocation& inv, bool is_delete) {
+  absl::StatusOr<std::string> key = Arg(inv, 0, "KEY");
+  if (!key.ok()) return UsageError(inv, key.status());
+  absl::StatusOr<std::string> value =
+      is_delete ? std::string() : Arg(inv, 1, "VALUE");
+  if (!value.ok()) return UsageError(inv, value.status());
+  absl::StatusOr<kv::Timestamp> ts_flag = TimestampFlag(inv, "ts", 0);
+  if (!ts_flag.ok()) return UsageError(inv, ts_flag.status());
+  kv::WriteOptions write_options;
+  write_options.ts = *ts_flag;
+
+  absl::StatusOr<std::unique_ptr<kv::DB>> db = OpenForWrite(DbDir(inv));
+  if (!db.ok()) return Error(inv, db.status());
+  absl::StatusOr<kv::Timestamp> ts =
+      is_delete ? (*db)->Delete(*key, write_options)
+                : (*db)->Put(*key, *value, write_options);
+  if (!ts.ok()) return Error(inv, ts.status());
+  // The commit is durable once Put returns (SyncMode::kAlways).
+  Write(inv, absl::StrCat(*ts, "\n"));
+  if (absl::Status s = (*db)->Close(); !s.ok()) return Error(inv, s);
+  return kExitOk;
+}
+
+int RunPut(const Invocation& inv) { return RunWrite(inv, false); }
+int RunDel(const Invocation& inv) { return RunWrite(inv, true); }
+
+int RunGet(const Invocation& inv) {
+  absl::StatusOr<std::string> key = Arg(inv, 0, "KEY");
+  if (!key.ok()) return UsageError(inv, key.status());
+  absl::StatusOr<kv::Timestamp> as_of =
+      TimestampFlag(inv, "as-of", kv::kLatest);
+  if (!as_of.ok()) return UsageError(inv, as_of.status());
+
+  absl::StatusOr<std::unique_ptr<kv::DB>> db = OpenForRead(DbDir(inv));
+  if (!db.ok()) return Error(inv, db.status());
+  absl::StatusOr<std::string> value = (*db)->Get(*key, *as_of);
+  if (absl::IsNotFound(value.status())) return NotFound(inv);
+  if (!value.ok()) return Error(inv, value.status());
+  std::string line = Escape(*value);
+  line.push_back('\n');
+  Write(inv, line);
+  return kExitOk;
+}
+
+int RunHistory(const Invocation& inv) {
+  absl::StatusOr<std::string> key = Arg(inv, 0, "KEY");
+  if (!key.ok()) return UsageError(inv, key.status());
+  absl::StatusOr<kv::Timestamp> as_of =
+      TimestampFlag(inv, "as-of", kv::kLatest);
+  if (!as_of.ok()) return UsageError(inv, as_of.status());
+
+  absl::StatusOr<std::unique_ptr<kv::DB>> db = OpenForRead(DbDir(inv));
+  if (!db.ok()) return Error(inv, db.status());
+  absl::StatusOr<kv::Snapshot> snapshot = (*db)->GetSnapshot(*as_of);
+  if (!snapshot.ok()) return Error(inv, snapshot.status());
+  size_t versions = 0;
+  std::string line;
+  absl::Status status = snapshot->History(*key, [&](const kv::Record& record) {
+    line.clear();
+    absl::StrAppend(&line, record.ts, "\t");
+    if (record.deleted) {
+      line.append("(deleted)");
+    } else {
+      AppendEscaped(record.value, &line);
+    }
+    line.push_back('\n');
+    Write(inv, line);
+    ++versions;
+    return true;
+  });
+  if (absl::IsNotFound(status) || (status.ok() && versions == 0)) {
+    return NotFound(inv);
+  }
+  if (!status.ok()) return Error(inv, status);
+  return kExitOk;
+}
+
+int RunScan(const Invocation& inv) {
+  absl::StatusOr<std::string> start = Arg(inv, 0, "START");
+  if (!start.ok()) return UsageError(inv, start.status());
+  absl::StatusOr<std::string> end = Arg(inv, 1, "END");
+  if (!end.ok()) return UsageError(inv, end.status());
+  absl::StatusOr<kv::Timestamp> as_of =
+      TimestampFlag(inv, "as-of", kv::kLatest);
+  if (!as_of.ok()) return UsageError(inv, as_of.status());
+
+  absl::StatusOr<std::unique_ptr<kv::DB>> db = OpenForRead(DbDir(inv));
+  if (!db.ok()) return Error(inv, db.status());
+  absl::StatusOr<kv::Snapshot> snapshot = (*db)->GetSnapshot(*as_of);
+  if (!snapshot.ok()) return Error(inv, snapshot.status());
+  std::string line;
+  absl::Status status =
+      snapshot->Scan(*start, *end, [&](const kv::Record& record) {
+        line.clear();
+        AppendEscaped(record.key, &line);
+        line.push_back('\t');
+        AppendEscaped(record.value, &line);
+        line.push_back('\n');
+        Write(inv, line);
+        return true;
+      });
+  if (!status.ok()) return Error(inv, status);
+  return kExitOk;
+}
+
+// One parsed line of `ingest` input.
+struct IngestOp {
+  bool is_delete = false;
+  std::string key;
+  std::string value;
+};
+
+absl::StatusOr<IngestOp> ParseIngestLine(std::string_view line) {
+  const std::vector<std::string> fields =
+      absl::StrSplit(absl::string_view(line.data(), line.size()), '\t');
+  IngestOp op;
+  if (fields.size() == 3 && fields[0] == "put") {
+    op.is_delete = false;
+  } else if (fields.size() == 2 && fields[0] == "del") {
+    op.is_delete = true;
+  } else {
+    return absl::InvalidArgumentError(
+        "expected put<TAB>KEY<TAB>VALUE or del<TAB>KEY");
+  }
+  absl::StatusOr<std::string> key = Unescape(fields[1]);
+  if (!key.ok()) {
+    return absl::InvalidArgumentError(
+        absl::StrFormat("bad KEY: %s", key.status().message()));
+  }
+  op.key = *std::move(key);
+  if (!op.is_delete) {
+    absl::StatusOr<std::string> value = Unescape(fields[2]);
+    if (!value.ok()) {
+      return absl::InvalidArgumentError(
+          absl::StrFormat("bad VALUE: %s", value.status().message()));
+    }
+    op.value = *std::move(value);
+  }
+  return op;
+}
+
+// Reads stdin a line at a time with getline(3), which handles any length and
+// any byte but '\n'.
+class LineReader {
+ public:
+  explicit LineReader(std::FILE* in) : in_(in) {}
+  LineReader(const LineReader&) = delete;
+  LineReader& operator=(const LineReader&) = delete;
+  ~LineReader() { free(buffer_); }
+
+  // The next line without its "\n" (or "\r\n"); false at the end of input
+  // or on a read error (see std::ferror).
+  bool Next(std::string_view* line) {
+    const ssize_t n = getline(&buffer_, &capacity_, in_);
+    if (n < 0) return false;
+    *line = std::string_view(buffer_, static_cast<size_t>(n));
+    if (!line->empty() && line->back() == '\n') line->remove_suffix(1);
+    if (!line->empty() && line->back() == '\r') line->remove_suffix(1);
+    return true;
+  }
+
+ private:
+  std::FILE* in_;
+  char* buffer_ = nullptr;
+  size_t capacity_ = 0;
+};
+
+int RunIngest(const Invocation& inv) {
+  kv::SyncMode sync_mode = kv::SyncMode::kAlways;
+  if (const std::string* text = inv.args.Find("sync"); text != nullptr) {
+    absl::StatusOr<kv::SyncMode> mode = ParseSyncMode(*text);
+    if (!mode.ok()) {
+      return UsageError(inv,
+                        absl::StrFormat("--sync: %s", mode.status().message()));
+    }
+    sync_mode = *mode;
+  }
+  absl::StatusOr<std::unique_ptr<kv::DB>> db =
+      OpenForWrite(DbDir(inv), sync_mode);
+  if (!db.ok()) return Error(inv, db.status());
+
+  LineReader reader(inv.io.in);
+  std::string_view line;
+  uint64_t line_number = 0;
+  while (reader.Next(&line)) {
+    ++line_number;
+    if (line.empty()) continue;
+
+    absl::StatusOr<IngestOp> op = ParseIngestLine(line);
+    if (!op.ok()) {
+      absl::FPrintF(inv.io.err, "error: line %d: %s\n", line_number,
+                    op.status().message());
+      return kExitError;
+    }
+    absl::StatusOr<kv::Timestamp> ts =
+        op->is_delete ? (*db)->Delete(op->key) : (*db)->Put(op->key, op->value);
+    if (!ts.ok()) {
+      absl::FPrintF(inv.io.err, "error: line %d: %s\n", line_number,
+                    ts.status().message());
+      return kExitError;
+    }
+    // Acknowledge only after the commit returned, and flush at once: whoever
+    // reads our output may rely on every printed "ok" being committed.
+    absl::FPrintF(inv.io.out, "ok\t%d\n", *ts);
+    if (std::fflush(inv.io.out) != 0) {
+      return Error(inv, absl::InternalError(absl::StrFormat(
+                            "writing output: %s", std::strerror(errno))));
+    }
+  }
+  if (std::ferror(inv.io.in)) {
+    return Error(inv, absl::InternalError(
+                          absl::StrCat("reading input after line ", line_number,
+                                       ": ", std::strerror(errno))));
+  }
+  if (absl::Status s = (*db)->Close(); !s.ok()) return Error(inv, s);
+  return kExitOk;
+}
+
+int RunStats(const Invocation& inv) {
+  absl::StatusOr<std::unique_ptr<kv::DB>> db = OpenForRead(DbDir(inv));
+  if (!db.ok()) return Error(inv, db.status());
+  std::string text = (*db)->GetStats().ToString();
+  if (!text.empty() && text.back() != '\n') text.push_back('\n');
+  Write(inv, text);
+  return kExitOk;
+}
+
+int RunCompact(const Invocation& inv) {
+  // Compacting writes, but only to a database that exists.
+  absl::StatusOr<std::unique_ptr<kv::DB>> db =
+      OpenExisting(DbDir(inv), /*read_only=*/false);
+  if (!db.ok()) return Error(inv, db.status());
+  if (absl::Status s = (*db)->Compact(); !s.ok()) return Error(inv, s);
+  if (absl::Status s = (*db)->Close(); !s.ok()) return Error(inv, s);
+  Write(inv, "ok\n");
+  return kExitOk;
+}
+
+int RunVerify(const Invocation& inv) {
+  // Damage found while opening (a checksum failure in a complete commit) is
+  // as much a verify finding as damage found by Verify itself.
+  auto report = [&](const absl::Status& status) {
+    absl::FPrintF(inv.io.err, "error: %s\n", status.message());
+    return absl::IsDataLoss(status) ? kExitNotFound : kExitError;
+  };
+  absl::StatusOr<std::unique_ptr<kv::DB>> db = OpenForRead(DbDir(inv));
+  if (!db.ok()) return report(db.status());
+  if (absl::Status s = (*db)->Verify(); !s.ok()) return report(s);
+  Write(inv, "ok\n");
+  return kExitOk;
+}
+
+// --- The table -------------------------------------------------------------
+
+constexpr FlagSpec kDbFlag{"db", "DIR", "the database directory (required)",
+                           /*required=*/true};
+constexpr FlagSpec kAsOfFlag{
+    "as-of", "T", "read the database as it was at time T (default: latest)"};
+constexpr FlagSpec kTsFlag{
+    "ts", "T",
+    "commit with this explicit (past) timestamp instead of the clock's"};
+constexpr FlagSpec kSyncFlag{
+    "sync", "MODE",
+    "always (default): each commit is synced before its ok is printed;\n"
+    "interval: synced every 100 ms; never: left to the operating system"};
+
+const std::vector<Command>& CommandTable() {
+  static const std::vector<Command>* const table = new std::vector<Command>{
+      {.name = "put",
+       .args = "KEY VALUE",
+       .summary = "write a new version of KEY; prints the commit timestamp",
+       .description =
+           "Writes VALUE as a new version of KEY and prints the commit\n"
+           "timestamp (microseconds since the epoch) once the commit is\n"
+           "durable. Creates the database if DIR does not exist. Writing\n"
+           "an existing (KEY, --ts) pair replaces that version.",
+       .flags = {kDbFlag, kTsFlag},
+       .min_args = 2,
+       .max_args = 2,
+       .run = RunPut},
+      {.name = "get",
+       .args = "KEY",
+       .summary = "print the value of KEY (latest, or as of T)",
+       .description =
+           "Prints the value of KEY, newest at or before --as-of.\n"
+           "A missing or deleted key prints 'not found' on stderr and\n"
+           "exits 1.",
+       .flags = {kDbFlag, kAsOfFlag},
+       .min_args = 1,
+       .max_args = 1,
+       .run = RunGet},
+      {.name = "del",
+       .args = "KEY",
+       .summary =
+           "delete KEY (writes a tombstone); prints the commit timestamp",
+       .description =
+           "Writes a tombstone version of KEY and prints the commit\n"
+           "timestamp. Older versions stay readable with --as-of and\n"
+           "history.",
+       .flags = {kDbFlag, kTsFlag},
+       .min_args = 1,
+       .max_args = 1,
+       .run = RunDel},
+      {.name = "history",
+       .args = "KEY",
+       .summary = "print every version of KEY, newest first",
+       .description =
+           "Prints one line per version of KEY, newest first:\n"
+           "TS<TAB>VALUE, or TS<TAB>(deleted) for a tombstone. With\n"
+           "--as-of, only versions at or before T. A key with no versions\n"
+           "prints 'not found' and exits 1.",
+       .flags = {kDbFlag, kAsOfFlag},
+       .min_args = 1,
+       .max_args = 1,
+       .run = RunHistory},
+      {.name = "scan",
+       .args = "START END",
+       .summary = "print KEY<TAB>VALUE for the keys in [START, END)",
+       .description =
+           "Prints KEY<TAB>VALUE for every live key in [START, END), in\n"
+           "key order (bytewise), as of --as-of. An empty END (\"\") means\n"
+           "no upper bound.",
+       .flags = {kDbFlag, kAsOfFlag},
+       .min_args = 2,
+       .max_args = 2,
+       .run = RunScan},
+      {.name = "ingest",
+       .args = "",
+       .summary = "apply put/del lines read from stdin, one commit each",
+       .description =
+           "Reads lines from stdin, each one of\n"
+           "    put<TAB>KEY<TAB>VALUE\n"
+           "    del<TAB>KEY\n"
+           "(KEY and VALUE escaped as below; empty lines are skipped),\n"
+           "commits each line on its own and prints ok<TAB>TS, flushed,\n"
+           "after the commit returns: under --sync always every printed ok\n"
+           "is durable. A malformed line stops the ingest with an error\n"
+           "naming its line number; the lines before it stay committed,\n"
+           "none after it is applied. Creates the database if DIR does not\n"
+           "exist.",
+       .flags = {kDbFlag, kSyncFlag},
+       .min_args = 0,
+       .max_args = 0,
+       .run = RunIngest},
+      {.name = "stats",
+       .args = "",
+       .summary = "print database statistics",
+       .description =
+           "Prints the database's statistics, one 'name value' pair per\n"
+           "line.",
+       .flags = {kDbFlag},
+       .min_args = 0,
+       .max_args = 0,
+       .run = RunStats},
+      {.name = "compact",
+       .args = "",
+       .summary = "merge the segments into one (keeps every version)",
+       .description =
+           "Seals the active log and merges every segment into one, so\n"
+           "that a read probes a single index. Every version is kept.\n"
+           "Prints 'ok'. The database must exist.",
+       .flags = {kDbFlag},
+       .min_args = 0,
+       .max_args = 0,
+       .run = RunCompact},
+      {.name = "verify",
+       .args = "",
+       .summary = "check every file's checksums, ordering and indexes",
+       .description =
+           "Reads every byte of every file and checks checksums, ordering\n"
+           "and indexes. Prints 'ok', or reports the first damage (file\n"
+           "and offset) on stderr and exits 1.",
+       .flags = {kDbFlag},
+       .min_args = 0,
+       .max_args = 0,
+       .run = RunVerify},
+  };
+  return *table;
+}
+
+}  // namespace
+
+absl::Span<const Command> Commands() { return CommandTable(); }
+
+const Command* FindCommand(std::string_view name) {
+  for (const Command& command : CommandTable()) {
+    if (command.name == name) return &command;
+  }
+  return nullptr;
+}
+
+}  // namespace zverse::cli
