@@ -1022,7 +1022,7 @@ absl::StatusOr<Record> Snapshot::GetRecord(std::string_view key) const {
   Timestamp best_ts = 0;
   Location best;
   const uint64_t hash = internal::KeyHash(key);
-  if (s.version->mem->MayContain(hash)) {
+  if (s.version->mem->Count() > 0 && s.version->mem->MayContain(hash)) {
     if (const MemTable::Node* n =
             s.version->mem->Get(key, s.as_of, s.max_seq)) {
       found = true;
@@ -1034,17 +1034,12 @@ absl::StatusOr<Record> Snapshot::GetRecord(std::string_view key) const {
     if (seg->min_ts() > s.as_of) continue;
     if (found && seg->max_ts() <= best_ts) continue;
     ZVERSE_RETURN_IF_ERROR(seg->EnsureIndex());
-    size_t begin, end;
-    if (!seg->FindKey(key, hash, &begin, &end)) continue;
-    for (size_t i = begin; i < end; ++i) {
-      const Timestamp ts = seg->DirTs(i);
-      if (ts > s.as_of) continue;
-      if (!found || ts > best_ts) {
-        found = true;
-        best_ts = ts;
-        best = Location{seg.get(), nullptr, seg->DirOffset(i)};
-      }
-      break;
+    uint64_t offset, ts;
+    if (!seg->Lookup(key, hash, s.as_of, &offset, &ts)) continue;
+    if (!found || ts > best_ts) {
+      found = true;
+      best_ts = ts;
+      best = Location{seg.get(), nullptr, offset};
     }
   }
   if (!found) return absl::NotFoundError("key not found");

@@ -1,7 +1,6 @@
 #include "kv/internal/segment.h"
 
 #include <algorithm>
-#include <bit>
 #include <cstring>
 
 #include "absl/strings/str_cat.h"
@@ -32,6 +31,7 @@ constexpr size_t kFtIndexChecksum = 112;
 constexpr size_t kFtChecksum = 120;
 
 constexpr size_t kWriteBufferSize = 4 << 20;
+constexpr size_t kSlotSize = 32;
 
 class BufferedWriter {
  public:
@@ -129,18 +129,23 @@ absl::Status WriteSegment(Env* env, const std::string& dir,
     StoreU64(dir_buf.data() + 16 * i + 8,
              entries[i].ts | (newest ? kDirNewestFlag : 0));
   }
-  const uint64_t slots = std::bit_ceil(key_count + key_count / 3 + 1);
-  std::string hash_buf(16 * slots, '\0');
+  const uint64_t slots = key_count + key_count * 3 / 7 + 1;  // Load <= 0.7.
+  std::string hash_buf(kSlotSize * slots, '\0');
   for (size_t i = 0; i < n;) {
     size_t j = i + 1;
     while (j < n && entries[j].key == entries[i].key) ++j;
     const uint64_t h = KeyHash(entries[i].key);
-    uint64_t s = h & (slots - 1);
-    while (LoadU32(hash_buf.data() + 16 * s + 12) != 0) s = (s + 1) & (slots - 1);
-    char* slot = hash_buf.data() + 16 * s;
+    uint64_t s = static_cast<uint64_t>(
+        (static_cast<unsigned __int128>(h) * slots) >> 64);
+    while (LoadU32(hash_buf.data() + kSlotSize * s + 28) != 0) {
+      if (++s == slots) s = 0;
+    }
+    char* slot = hash_buf.data() + kSlotSize * s;
     StoreU64(slot, h);
-    StoreU32(slot + 8, static_cast<uint32_t>(i));
-    StoreU32(slot + 12, static_cast<uint32_t>(j - i));
+    StoreU64(slot + 8, offsets[i]);
+    StoreU64(slot + 16, entries[i].ts);
+    StoreU32(slot + 24, static_cast<uint32_t>(i));
+    StoreU32(slot + 28, static_cast<uint32_t>(j - i));
     i = j;
   }
   ZVERSE_RETURN_IF_ERROR(out.Write(dir_buf.data(), dir_buf.size()));
@@ -223,13 +228,13 @@ absl::StatusOr<std::shared_ptr<Segment>> Segment::Open(Env* env,
       LoadU64(f + kFtDataBytes) == seg->dir_offset_ - seg->data_begin_ &&
       seg->dir_count_ <= fo / 16 &&
       hash_offset == seg->dir_offset_ + 16 * seg->dir_count_ &&
-      slots != 0 && std::has_single_bit(slots) && slots <= fo / 16 &&
-      hash_offset + 16 * slots == fo && seg->key_count_ < slots &&
+      slots != 0 && slots <= fo / kSlotSize &&
+      hash_offset + kSlotSize * slots == fo && seg->key_count_ < slots &&
       seg->key_count_ <= seg->dir_count_ && seg->dir_count_ < (1ull << 32);
   if (!sane) return DataLossAt(path, fo, "segment footer is inconsistent");
   seg->dir_ = base + seg->dir_offset_;
   seg->hash_ = base + hash_offset;
-  seg->hash_mask_ = slots - 1;
+  seg->hash_slots_ = slots;
   return seg;
 }
 
@@ -258,18 +263,56 @@ std::string_view Segment::DirKey(size_t i) const {
 
 bool Segment::FindKey(std::string_view key, uint64_t h, size_t* begin,
                       size_t* end) const {
-  for (uint64_t s = h & hash_mask_, probes = 0; probes <= hash_mask_;
-       s = (s + 1) & hash_mask_, ++probes) {
-    const char* slot = hash_ + 16 * s;
-    const uint32_t count = LoadU32(slot + 12);
+  uint64_t s = HomeSlot(h);
+  for (uint64_t probes = 0; probes < hash_slots_; ++probes) {
+    const char* slot = hash_ + kSlotSize * s;
+    const uint32_t count = LoadU32(slot + 28);
     if (count == 0) return false;
-    if (LoadU64(slot) != h) continue;
-    const uint32_t idx = LoadU32(slot + 8);
-    if (uint64_t{idx} + count > dir_count_) return false;
-    if (DirKey(idx) != key) continue;
-    *begin = idx;
-    *end = idx + count;
-    return true;
+    if (LoadU64(slot) == h) {
+      const uint32_t idx = LoadU32(slot + 24);
+      if (uint64_t{idx} + count > dir_count_) return false;
+      if (DirKey(idx) == key) {
+        *begin = idx;
+        *end = idx + count;
+        return true;
+      }
+    }
+    if (++s == hash_slots_) s = 0;
+  }
+  return false;
+}
+
+bool Segment::Lookup(std::string_view key, uint64_t h, uint64_t as_of,
+                     uint64_t* offset, uint64_t* ts) const {
+  uint64_t s = HomeSlot(h);
+  for (uint64_t probes = 0; probes < hash_slots_; ++probes) {
+    const char* slot = hash_ + kSlotSize * s;
+    const uint32_t count = LoadU32(slot + 28);
+    if (count == 0) return false;
+    if (LoadU64(slot) == h) {
+      const uint64_t newest = LoadU64(slot + 8);
+      EntryView e;
+      if (DecodeEntryUnchecked(map_->data(), newest, data_end_, &e) &&
+          e.key == key) {
+        if (LoadU64(slot + 16) <= as_of) {
+          *offset = newest;
+          *ts = LoadU64(slot + 16);
+          return true;
+        }
+        // An older version: walk the key's directory run.
+        const uint32_t idx = LoadU32(slot + 24);
+        if (uint64_t{idx} + count > dir_count_) return false;
+        for (size_t i = idx + 1; i < idx + count; ++i) {
+          if (DirTs(i) <= as_of) {
+            *offset = DirOffset(i);
+            *ts = DirTs(i);
+            return true;
+          }
+        }
+        return false;
+      }
+    }
+    if (++s == hash_slots_) s = 0;
   }
   return false;
 }
@@ -337,7 +380,11 @@ absl::Status Segment::Verify() const {
     if (DirNewest(i)) {
       ++keys;
       size_t b, en;
-      if (!FindKey(e.key, &b, &en) || b != i) {
+      uint64_t newest_offset, newest_ts;
+      if (!FindKey(e.key, &b, &en) || b != i ||
+          !Lookup(e.key, KeyHash(e.key), UINT64_MAX, &newest_offset,
+                  &newest_ts) ||
+          newest_offset != off || newest_ts != e.ts) {
         return DataLossAt(path_, dir_offset_ + 16 * i,
                           "hash table does not find a key");
       }

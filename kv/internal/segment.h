@@ -6,15 +6,19 @@
 //   directory: one 16-byte record per entry, sorted by (key asc, ts desc)
 //     0 u64 offset of the entry in the file
 //     8 u64 ts | (1 << 63 if this is the key's newest version in the segment)
-//   hash table: 16-byte slots, open addressing with linear probing
-//     0 u64 XXH3 hash of the key
-//     8 u32 directory index of the key's newest version
-//     12 u32 number of versions (0: empty slot)
+//   hash table: 32-byte slots, open addressing with linear probing from
+//   slot (hash * slots) >> 64, load at most 0.7
+//     0 u64 KeyHash of the key
+//     8 u64 offset of the key's newest entry
+//     16 u64 timestamp of the key's newest entry
+//     24 u32 directory index of the key's newest version
+//     28 u32 number of versions (0: empty slot)
 //   footer (128 bytes), see segment.cc
 //
-// A lookup hashes the key, probes the table, and walks that key's versions in
-// the directory (newest first) to the first one at or before the requested
-// time: it never touches other keys' versions. The directory also serves
+// A lookup hashes the key and probes the table; a read of the newest version
+// goes straight to its entry, an older one walks that key's versions in the
+// directory (newest first) to the first at or before the requested time: it
+// never touches other keys' versions. The directory also serves
 // scans in key order. The index regions carry one checksum, verified the
 // first time the segment is used; every entry carries its own, verified on
 // every read.
@@ -84,6 +88,11 @@ class Segment {
     return VerifyIndexSlow();
   }
 
+  // The newest version of `key` at or before `as_of`: its entry offset and
+  // timestamp. `hash` is KeyHash(key). REQUIRES: EnsureIndex() returned OK.
+  bool Lookup(std::string_view key, uint64_t hash, uint64_t as_of,
+              uint64_t* offset, uint64_t* ts) const;
+
   // Directory index range [*begin, *end) of `key`'s versions; false if the
   // key has none. REQUIRES: EnsureIndex() returned OK.
   // `hash` is KeyHash(key).
@@ -99,6 +108,11 @@ class Segment {
   }
   bool DirNewest(size_t i) const {
     return (LoadU64(dir_ + 16 * i + 8) & kDirNewestFlag) != 0;
+  }
+  // The slot `hash` probes first.
+  uint64_t HomeSlot(uint64_t hash) const {
+    return static_cast<uint64_t>(
+        (static_cast<unsigned __int128>(hash) * hash_slots_) >> 64);
   }
   // Key of directory record `i`, without checksum verification (for
   // positioning only; what is returned to callers goes through Entry()).
@@ -131,7 +145,7 @@ class Segment {
   uint64_t footer_offset_ = 0;
   uint64_t dir_count_ = 0;
   uint64_t key_count_ = 0;
-  uint64_t hash_mask_ = 0;
+  uint64_t hash_slots_ = 0;
   uint64_t data_begin_ = 0;
   uint64_t data_end_ = 0;
   uint64_t min_ts_ = 0;
