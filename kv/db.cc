@@ -92,7 +92,10 @@ absl::StatusOr<EntryView> Load(const SnapshotState& s, const Location& loc) {
 }
 
 // A cursor over one source in key order that yields, for each key, the
-// newest version visible to the snapshot.
+// newest version visible to the snapshot. The candidate's entry is decoded
+// and checksummed as soon as the cursor settles on it: the merge orders
+// sources by that key, so a damaged key must stop the scan rather than sort
+// somewhere else.
 class SourceCursor {
  public:
   SourceCursor(const SnapshotState* s, const MemTable* mem, int rank,
@@ -108,15 +111,18 @@ class SourceCursor {
   }
 
   bool valid() const { return valid_; }
-  std::string_view key() const { return key_; }
-  Timestamp ts() const { return ts_; }
+  // Non-OK when the cursor stopped at damage.
+  const absl::Status& status() const { return status_; }
+  std::string_view key() const { return entry_.key; }
+  Timestamp ts() const { return entry_.ts; }
   int rank() const { return rank_; }
-  const Location& location() const { return loc_; }
+  const EntryView& entry() const { return entry_; }
 
   // Moves past every version of the current key.
   void NextKey() {
     if (seg_ == nullptr) {
-      while (node_ != nullptr && node_->user_key() == key_) {
+      const std::string_view key = node_->user_key();
+      while (node_ != nullptr && node_->user_key() == key) {
         node_ = MemTable::Next(node_);
       }
       SettleMem();
@@ -128,6 +134,21 @@ class SourceCursor {
   }
 
  private:
+  void Settle(absl::StatusOr<EntryView> e, Timestamp want_ts) {
+    if (!e.ok()) {
+      status_ = e.status();
+      valid_ = false;
+      return;
+    }
+    if (e->ts != want_ts) {
+      status_ = absl::DataLossError("index and entry disagree on a timestamp");
+      valid_ = false;
+      return;
+    }
+    entry_ = *e;
+    valid_ = true;
+  }
+
   // Positions at the first key (at or after node_) with a visible version.
   void SettleMem() {
     valid_ = false;
@@ -139,10 +160,7 @@ class SourceCursor {
       }
       if (m != nullptr && m->user_key() == k) {
         node_ = m;
-        key_ = k;
-        ts_ = m->ts;
-        loc_ = Location{nullptr, m, 0};
-        valid_ = true;
+        Settle(s_->MemEntry(m), m->ts);
         return;
       }
       node_ = m;
@@ -158,10 +176,7 @@ class SourceCursor {
       size_t j = i_;
       do {
         if (seg_->DirTs(j) <= s_->as_of) {
-          key_ = seg_->DirKey(i_);
-          ts_ = seg_->DirTs(j);
-          loc_ = Location{seg_, nullptr, seg_->DirOffset(j)};
-          valid_ = true;
+          Settle(seg_->Entry(seg_->DirOffset(j)), seg_->DirTs(j));
           return;
         }
         ++j;
@@ -177,9 +192,8 @@ class SourceCursor {
   size_t i_ = 0;
   size_t end_ = 0;
   bool valid_ = false;
-  std::string_view key_;
-  Timestamp ts_ = 0;
-  Location loc_;
+  absl::Status status_;
+  EntryView entry_;
 };
 
 absl::Status CheckOps(const OpRef* ops, size_t n) {
@@ -265,6 +279,7 @@ class DBImpl {
 
   absl::Status CheckIdentity(bool* created);
   absl::Status Recover();
+  absl::StatusOr<std::string> ReadHead(const std::string& path);
   absl::Status RecoverLogInto(const std::string& path, uint64_t number,
                               std::shared_ptr<MemTable>* mem,
                               internal::LogRecovery* recovery,
@@ -359,7 +374,9 @@ absl::Status DBImpl::CheckIdentity(bool* created) {
   if (env_->IsDirectory(path_)) {
     ZVERSE_ASSIGN_OR_RETURN(auto children, env_->GetChildren(path_));
     for (const auto& c : children) {
-      if (c != internal::kLockFile) {
+      // A LOCK or identity temporary left by a create that crashed.
+      if (c != internal::kLockFile &&
+          c != std::string(internal::kIdentityFile) + ".tmp") {
         return absl::InvalidArgumentError(absl::StrCat(
             path_, " is not a ZVerse database: it has no ",
             internal::kIdentityFile, " file and is not empty"));
@@ -449,6 +466,16 @@ absl::StatusOr<std::shared_ptr<Segment>> DBImpl::WriteMemTable(
   return Segment::Open(env_, internal::SegmentFileName(path_, number), number);
 }
 
+// The first kFileHeaderSize bytes of a file (fewer if it is shorter).
+absl::StatusOr<std::string> DBImpl::ReadHead(const std::string& path) {
+  ZVERSE_ASSIGN_OR_RETURN(uint64_t size, env_->GetFileSize(path));
+  if (size == 0) return std::string();
+  ZVERSE_ASSIGN_OR_RETURN(
+      auto map,
+      env_->MapReadOnly(path, std::min<uint64_t>(size, internal::kFileHeaderSize)));
+  return std::string(map->data(), map->size());
+}
+
 absl::Status DBImpl::Recover() {
   ZVERSE_ASSIGN_OR_RETURN(auto children, env_->GetChildren(path_));
   std::vector<std::pair<uint64_t, std::string>> logs, segs;
@@ -520,6 +547,19 @@ absl::Status DBImpl::Recover() {
   std::shared_ptr<MemTable> mem;
   std::shared_ptr<LogFile> active;
   uint64_t active_size = 0;
+  // A log whose header never reached the disk (a crash while creating it)
+  // holds no commits.
+  std::vector<std::pair<uint64_t, std::string>> nonempty_logs;
+  for (auto& [number, path] : live_logs) {
+    ZVERSE_ASSIGN_OR_RETURN(std::string head, ReadHead(path));
+    if (head.size() < internal::kFileHeaderSize ||
+        head.find_first_not_of('\0') == std::string::npos) {
+      ZVERSE_RETURN_IF_ERROR(remove(path));
+      continue;
+    }
+    nonempty_logs.emplace_back(number, std::move(path));
+  }
+  live_logs = std::move(nonempty_logs);
   for (size_t i = 0; i < live_logs.size(); ++i) {
     const auto& [number, path] = live_logs[i];
     internal::LogRecovery r;
@@ -933,6 +973,11 @@ absl::Status DBImpl::Close() {
     if (log_ != nullptr && bg_error_.ok()) s = log_->Sync();
     log_.reset();
   }
+  {
+    // Snapshots taken before keep their files; new reads are refused.
+    absl::MutexLock l(&version_mu_);
+    version_.reset();
+  }
   lock_.reset();
   return s;
 }
@@ -962,6 +1007,7 @@ Stats DBImpl::GetStats() const {
     v = version_;
     st.max_ts = visible_ts_;
   }
+  if (v == nullptr) return st;  // Closed.
   st.min_ts = UINT64_MAX;
   for (const auto& seg : v->segments) {
     ++st.segments;
@@ -989,6 +1035,7 @@ Stats DBImpl::GetStats() const {
 
 absl::Status DBImpl::Verify() const {
   std::shared_ptr<const Version> v = current();
+  if (v == nullptr) return absl::FailedPreconditionError("database is closed");
   for (const auto& seg : v->segments) ZVERSE_RETURN_IF_ERROR(seg->Verify());
   const LogFile& log = v->mem->log();
   const uint64_t size = log.committed_size.load(std::memory_order_acquire);
@@ -1035,7 +1082,9 @@ absl::StatusOr<Record> Snapshot::GetRecord(std::string_view key) const {
     if (found && seg->max_ts() <= best_ts) continue;
     ZVERSE_RETURN_IF_ERROR(seg->EnsureIndex());
     uint64_t offset, ts;
-    if (!seg->Lookup(key, hash, s.as_of, &offset, &ts)) continue;
+    bool hit;
+    ZVERSE_RETURN_IF_ERROR(seg->Lookup(key, hash, s.as_of, &hit, &offset, &ts));
+    if (!hit) continue;
     if (!found || ts > best_ts) {
       found = true;
       best_ts = ts;
@@ -1072,26 +1121,30 @@ absl::Status Snapshot::Scan(std::string_view start, std::string_view end,
     ZVERSE_RETURN_IF_ERROR(seg->EnsureIndex());
     cursors.emplace_back(&s, seg.get(), rank++, start);
   }
-  std::erase_if(cursors, [](const SourceCursor& c) { return !c.valid(); });
+  // Drops exhausted cursors; the first damage any of them hit ends the scan.
+  auto prune = [&cursors]() -> absl::Status {
+    for (const SourceCursor& c : cursors) ZVERSE_RETURN_IF_ERROR(c.status());
+    std::erase_if(cursors, [](const SourceCursor& c) { return !c.valid(); });
+    return absl::OkStatus();
+  };
+  ZVERSE_RETURN_IF_ERROR(prune());
   for (;;) {
     if (cursors.size() == 1) {
       // One source left: no merging.
       SourceCursor& c = cursors.front();
       for (; c.valid(); c.NextKey()) {
         if (!end.empty() && c.key() >= end) return absl::OkStatus();
-        ZVERSE_ASSIGN_OR_RETURN(EntryView e, Load(s, c.location()));
-        if (!e.deleted() && !fn(ToRecord(e))) return absl::OkStatus();
+        if (!c.entry().deleted() && !fn(ToRecord(c.entry()))) {
+          return absl::OkStatus();
+        }
       }
-      return absl::OkStatus();
+      return c.status();
     }
+    if (cursors.empty()) return absl::OkStatus();
     // The smallest key among the sources; for it, the newest version
     // (ties: the newer source, which has the lower rank).
-    SourceCursor* best = nullptr;
+    SourceCursor* best = &cursors.front();
     for (SourceCursor& c : cursors) {
-      if (best == nullptr) {
-        best = &c;
-        continue;
-      }
       const int cmp = c.key().compare(best->key());
       if (cmp < 0 || (cmp == 0 && (c.ts() > best->ts() ||
                                    (c.ts() == best->ts() &&
@@ -1099,11 +1152,9 @@ absl::Status Snapshot::Scan(std::string_view start, std::string_view end,
         best = &c;
       }
     }
-    if (best == nullptr) return absl::OkStatus();
     if (!end.empty() && best->key() >= end) return absl::OkStatus();
-    ZVERSE_ASSIGN_OR_RETURN(EntryView e, Load(s, best->location()));
-    if (!e.deleted()) {
-      if (!fn(ToRecord(e))) return absl::OkStatus();
+    if (!best->entry().deleted() && !fn(ToRecord(best->entry()))) {
+      return absl::OkStatus();
     }
     // Keys are views into immutable memory (mapping or memtable arena), so
     // this one stays valid while the cursors move.
@@ -1111,7 +1162,7 @@ absl::Status Snapshot::Scan(std::string_view start, std::string_view end,
     for (SourceCursor& c : cursors) {
       if (c.key() == key) c.NextKey();
     }
-    std::erase_if(cursors, [](const SourceCursor& c) { return !c.valid(); });
+    ZVERSE_RETURN_IF_ERROR(prune());
   }
 }
 
@@ -1135,7 +1186,9 @@ absl::Status Snapshot::History(
     if (seg->min_ts() > s.as_of) continue;
     ZVERSE_RETURN_IF_ERROR(seg->EnsureIndex());
     size_t begin, end;
-    if (!seg->FindKey(key, &begin, &end)) continue;
+    bool hit;
+    ZVERSE_RETURN_IF_ERROR(seg->FindKey(key, &hit, &begin, &end));
+    if (!hit) continue;
     for (size_t i = begin; i < end; ++i) {
       if (seg->DirTs(i) <= s.as_of) {
         versions.push_back(

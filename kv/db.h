@@ -209,8 +209,9 @@ class DB {
   // them.
   ~DB();
 
-  // Syncs outstanding data and releases the lock. Further calls fail with
-  // FailedPrecondition.
+  // Waits for queued writers, syncs outstanding data and releases the lock.
+  // Further calls fail with FailedPrecondition; Snapshots taken before stay
+  // readable (they hold the files they read).
   absl::Status Close();
 
   // Each returns the commit timestamp.

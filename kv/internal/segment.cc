@@ -261,60 +261,77 @@ std::string_view Segment::DirKey(size_t i) const {
   return e.key;
 }
 
-bool Segment::FindKey(std::string_view key, uint64_t h, size_t* begin,
-                      size_t* end) const {
+absl::Status Segment::FindKey(std::string_view key, uint64_t h, bool* found,
+                              size_t* begin, size_t* end) const {
+  *found = false;
   uint64_t s = HomeSlot(h);
   for (uint64_t probes = 0; probes < hash_slots_; ++probes) {
     const char* slot = hash_ + kSlotSize * s;
     const uint32_t count = LoadU32(slot + 28);
-    if (count == 0) return false;
+    if (count == 0) return absl::OkStatus();
     if (LoadU64(slot) == h) {
       const uint32_t idx = LoadU32(slot + 24);
-      if (uint64_t{idx} + count > dir_count_) return false;
+      if (uint64_t{idx} + count > dir_count_) {
+        return DataLossAt(path_, dir_offset_, "hash slot points past the directory");
+      }
       if (DirKey(idx) == key) {
+        *found = true;
         *begin = idx;
         *end = idx + count;
-        return true;
+        return absl::OkStatus();
       }
+      // Equal 64-bit hashes, different keys: a collision only if the entry
+      // is intact.
+      ZVERSE_RETURN_IF_ERROR(Entry(DirOffset(idx)).status());
     }
     if (++s == hash_slots_) s = 0;
   }
-  return false;
+  return absl::OkStatus();
 }
 
-bool Segment::Lookup(std::string_view key, uint64_t h, uint64_t as_of,
-                     uint64_t* offset, uint64_t* ts) const {
+absl::Status Segment::Lookup(std::string_view key, uint64_t h, uint64_t as_of,
+                             bool* found, uint64_t* offset,
+                             uint64_t* ts) const {
+  *found = false;
   uint64_t s = HomeSlot(h);
   for (uint64_t probes = 0; probes < hash_slots_; ++probes) {
     const char* slot = hash_ + kSlotSize * s;
     const uint32_t count = LoadU32(slot + 28);
-    if (count == 0) return false;
+    if (count == 0) return absl::OkStatus();
     if (LoadU64(slot) == h) {
       const uint64_t newest = LoadU64(slot + 8);
       EntryView e;
       if (DecodeEntryUnchecked(map_->data(), newest, data_end_, &e) &&
           e.key == key) {
         if (LoadU64(slot + 16) <= as_of) {
+          *found = true;
           *offset = newest;
           *ts = LoadU64(slot + 16);
-          return true;
+          return absl::OkStatus();
         }
         // An older version: walk the key's directory run.
         const uint32_t idx = LoadU32(slot + 24);
-        if (uint64_t{idx} + count > dir_count_) return false;
+        if (uint64_t{idx} + count > dir_count_) {
+          return DataLossAt(path_, dir_offset_,
+                            "hash slot points past the directory");
+        }
         for (size_t i = idx + 1; i < idx + count; ++i) {
           if (DirTs(i) <= as_of) {
+            *found = true;
             *offset = DirOffset(i);
             *ts = DirTs(i);
-            return true;
+            return absl::OkStatus();
           }
         }
-        return false;
+        return absl::OkStatus();
       }
+      // Equal 64-bit hashes, different keys: a collision only if the entry
+      // is intact.
+      ZVERSE_RETURN_IF_ERROR(Entry(newest).status());
     }
     if (++s == hash_slots_) s = 0;
   }
-  return false;
+  return absl::OkStatus();
 }
 
 size_t Segment::LowerBound(std::string_view key) const {
@@ -381,10 +398,12 @@ absl::Status Segment::Verify() const {
       ++keys;
       size_t b, en;
       uint64_t newest_offset, newest_ts;
-      if (!FindKey(e.key, &b, &en) || b != i ||
-          !Lookup(e.key, KeyHash(e.key), UINT64_MAX, &newest_offset,
-                  &newest_ts) ||
-          newest_offset != off || newest_ts != e.ts) {
+      bool by_dir = false, by_slot = false;
+      ZVERSE_RETURN_IF_ERROR(FindKey(e.key, &by_dir, &b, &en));
+      ZVERSE_RETURN_IF_ERROR(Lookup(e.key, KeyHash(e.key), UINT64_MAX,
+                                    &by_slot, &newest_offset, &newest_ts));
+      if (!by_dir || b != i || !by_slot || newest_offset != off ||
+          newest_ts != e.ts) {
         return DataLossAt(path_, dir_offset_ + 16 * i,
                           "hash table does not find a key");
       }

@@ -90,16 +90,18 @@ class Segment {
 
   // The newest version of `key` at or before `as_of`: its entry offset and
   // timestamp. `hash` is KeyHash(key). REQUIRES: EnsureIndex() returned OK.
-  bool Lookup(std::string_view key, uint64_t hash, uint64_t as_of,
-              uint64_t* offset, uint64_t* ts) const;
+  // Sets *found; DataLoss if an entry the hash table leads to is damaged.
+  absl::Status Lookup(std::string_view key, uint64_t hash, uint64_t as_of,
+                      bool* found, uint64_t* offset, uint64_t* ts) const;
 
   // Directory index range [*begin, *end) of `key`'s versions; false if the
   // key has none. REQUIRES: EnsureIndex() returned OK.
-  // `hash` is KeyHash(key).
-  bool FindKey(std::string_view key, uint64_t hash, size_t* begin,
-               size_t* end) const;
-  bool FindKey(std::string_view key, size_t* begin, size_t* end) const {
-    return FindKey(key, KeyHash(key), begin, end);
+  // `hash` is KeyHash(key). Sets *found; DataLoss as for Lookup.
+  absl::Status FindKey(std::string_view key, uint64_t hash, bool* found,
+                       size_t* begin, size_t* end) const;
+  absl::Status FindKey(std::string_view key, bool* found, size_t* begin,
+                       size_t* end) const {
+    return FindKey(key, KeyHash(key), found, begin, end);
   }
 
   uint64_t DirOffset(size_t i) const { return LoadU64(dir_ + 16 * i); }
