@@ -47,7 +47,7 @@ int MemTable::RandomHeight() {
 
 uint64_t MemTable::Prefix(std::string_view key) {
   uint64_t v = 0;
-  std::memcpy(&v, key.data(), std::min<size_t>(8, key.size()));
+  if (!key.empty()) std::memcpy(&v, key.data(), std::min<size_t>(8, key.size()));
   return __builtin_bswap64(v);
 }
 
