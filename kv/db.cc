@@ -667,6 +667,9 @@ absl::StatusOr<Timestamp> DBImpl::Commit(const OpRef* ops, size_t n,
   if (s.ok() && w.kind != Writer::Kind::kCommit) {
     s = SealLocked();
     if (s.ok() && w.kind == Writer::Kind::kCompact) s = CompactLocked();
+    // A half-done seal may have put a segment in place that supersedes the
+    // active log: no further write may go there. Reopening recovers.
+    if (!s.ok()) bg_error_ = s;
     group.push_back(&w);
   } else if (s.ok()) {
     const Timestamp now = env_->NowMicros();
