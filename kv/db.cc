@@ -1240,8 +1240,10 @@ absl::Status Snapshot::Changes(
     for (size_t i = 0; i < seg->entry_count(); ++i) {
       const Timestamp ts = seg->DirTs(i);
       if (ts > t1 && ts <= hi) {
+        // Ordered by key below, so the key must be checked now.
+        ZVERSE_ASSIGN_OR_RETURN(EntryView e, seg->Entry(seg->DirOffset(i)));
         changes.push_back(
-            {ts, seg->DirKey(i), rank, Location{seg.get(), nullptr, seg->DirOffset(i)}});
+            {ts, e.key, rank, Location{seg.get(), nullptr, seg->DirOffset(i)}});
       }
     }
   }

@@ -52,12 +52,20 @@ class TempDir {
 #define ZVERSE_TEST_CONCAT_INNER_(a, b) a##b
 #define ZVERSE_TEST_CONCAT_(a, b) ZVERSE_TEST_CONCAT_INNER_(a, b)
 
-#define EXPECT_OK(expr) \
-  EXPECT_TRUE(::zverse::testing::ToStatus(expr).ok()) \
-      << ::zverse::testing::ToStatus(expr)
-#define ASSERT_OK(expr) \
-  ASSERT_TRUE(::zverse::testing::ToStatus(expr).ok()) \
-      << ::zverse::testing::ToStatus(expr)
+// Evaluate `expr` exactly once (a failing write must not be retried just to
+// print its status), and accept further `<< message` like EXPECT_TRUE.
+#define EXPECT_OK(expr) ZVERSE_TEST_OK_IMPL_(expr, ADD_FAILURE)
+#define ASSERT_OK(expr) ZVERSE_TEST_OK_IMPL_(expr, FAIL)
+#define ZVERSE_TEST_OK_IMPL_(expr, fail)                                  \
+  switch (0)                                                              \
+  case 0:                                                                 \
+  default:                                                                \
+    if (const ::absl::Status zverse_test_status_ =                        \
+            ::zverse::testing::ToStatus(expr);                            \
+        zverse_test_status_.ok())                                         \
+      ;                                                                   \
+    else                                                                  \
+      fail() << #expr << " is not OK: " << zverse_test_status_ << " "
 
 // Asserts `rexpr` (a StatusOr) is OK and moves its value into `lhs`.
 #define ASSERT_OK_AND_ASSIGN(lhs, rexpr) \
@@ -67,9 +75,18 @@ class TempDir {
   ASSERT_TRUE(statusor.ok()) << statusor.status();                \
   lhs = std::move(statusor).value()
 
-// Asserts the status code of `expr`.
-#define EXPECT_STATUS_CODE(expr, code)                              \
-  EXPECT_EQ(::zverse::testing::ToStatus(expr).code(), (code))       \
-      << ::zverse::testing::ToStatus(expr)
+// Expects the status code of `expr` (evaluated once).
+#define EXPECT_STATUS_CODE(expr, expected_code)                           \
+  switch (0)                                                              \
+  case 0:                                                                 \
+  default:                                                                \
+    if (const ::absl::Status zverse_test_status_ =                        \
+            ::zverse::testing::ToStatus(expr);                            \
+        zverse_test_status_.code() == (expected_code))                    \
+      ;                                                                   \
+    else                                                                  \
+      ADD_FAILURE() << #expr << " is " << zverse_test_status_             \
+                    << ", want code "                                     \
+                    << ::absl::StatusCodeToString(expected_code) << " "
 
 #endif  // ZVERSE_TESTS_TEST_UTIL_H_
