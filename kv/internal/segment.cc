@@ -298,6 +298,27 @@ absl::Status Segment::Lookup(std::string_view key, uint64_t h, uint64_t as_of,
     const char* slot = hash_ + kSlotSize * s;
     const uint32_t count = LoadU32(slot + 28);
     if (count == 0) return absl::OkStatus();
+    if (LoadU64(slot) == h && LoadU64(slot + 16) > as_of) {
+      // An older version is wanted: check the key on the entry that will be
+      // returned (one cache miss fewer than checking the newest entry too).
+      const uint32_t idx = LoadU32(slot + 24);
+      if (uint64_t{idx} + count <= dir_count_) {
+        for (size_t i = idx + 1; i < idx + count; ++i) {
+          if (DirTs(i) > as_of) continue;
+          EntryView e;
+          if (DecodeEntryUnchecked(map_->data(), DirOffset(i), data_end_, &e) &&
+              e.key == key) {
+            *found = true;
+            *offset = DirOffset(i);
+            *ts = DirTs(i);
+            return absl::OkStatus();
+          }
+          break;
+        }
+      }
+      // No older version at or before as_of, or a collision, or damage: the
+      // careful path below decides.
+    }
     if (LoadU64(slot) == h) {
       const uint64_t newest = LoadU64(slot + 8);
       EntryView e;
