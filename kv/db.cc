@@ -1,5 +1,9 @@
 #include "kv/db.h"
 
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
+
 #include <algorithm>
 #include <condition_variable>
 #include <deque>
@@ -32,6 +36,15 @@ constexpr char kIdentityText[] = "ZVerse database\nformat ";
 // A commit group gathers followers up to this many bytes (the first batch
 // alone may be larger).
 constexpr size_t kMaxGroupBytes = size_t{1} << 20;
+
+// Sealing and compaction sort in large temporary buffers; glibc keeps what
+// they freed unless asked to return it, which would count against the
+// engine's resident memory for the life of the process.
+void ReleaseFreeMemory() {
+#if defined(__GLIBC__)
+  malloc_trim(0);
+#endif
+}
 
 uint64_t LogCapacity(uint64_t seal_threshold, uint64_t file_size) {
   return std::max(seal_threshold, file_size) + kMaxBatchBytes +
@@ -670,6 +683,7 @@ absl::StatusOr<Timestamp> DBImpl::Commit(const OpRef* ops, size_t n,
     // A half-done seal may have put a segment in place that supersedes the
     // active log: no further write may go there. Reopening recovers.
     if (!s.ok()) bg_error_ = s;
+    ReleaseFreeMemory();
     group.push_back(&w);
   } else if (s.ok()) {
     const Timestamp now = env_->NowMicros();
@@ -783,6 +797,7 @@ absl::StatusOr<Timestamp> DBImpl::Commit(const OpRef* ops, size_t n,
           // seal stops later writes.
           absl::Status seal = SealLocked();
           if (!seal.ok()) bg_error_ = seal;
+          ReleaseFreeMemory();
         }
       } else {
         // The log may hold a partial group now: refuse further writes until
