@@ -412,8 +412,11 @@ absl::Status DBImpl::CheckIdentity(bool* created) {
 absl::Status DBImpl::Open() {
   bool created = false;
   ZVERSE_RETURN_IF_ERROR(CheckIdentity(&created));
-  ZVERSE_ASSIGN_OR_RETURN(
-      lock_, env_->LockFile(path_ + "/" + internal::kLockFile));
+  // Read-only opens share the lock with each other, never with a writer.
+  const std::string lock_path = path_ + "/" + internal::kLockFile;
+  ZVERSE_ASSIGN_OR_RETURN(lock_, options_.read_only
+                                     ? env_->LockFileShared(lock_path)
+                                     : env_->LockFile(lock_path));
   if (created) {
     const std::string identity = path_ + "/" + internal::kIdentityFile;
     if (!env_->FileExists(identity)) {

@@ -12,8 +12,9 @@
 // commit). Readers never observe part of a batch, and a thread's successive
 // reads never go back in time.
 //
-// Only one process may open a database directory at a time: a second Open
-// fails with FailedPrecondition.
+// Only one process may open a database directory read-write at a time, and
+// not while others have it open read-only: such an Open fails with
+// FailedPrecondition. Read-only opens may share it with each other.
 
 #ifndef ZVERSE_KV_DB_H_
 #define ZVERSE_KV_DB_H_
@@ -67,9 +68,9 @@ struct Options {
   uint64_t sync_interval_ms = 100;
   // The active log file is sealed into a segment once it grows past this.
   uint64_t seal_threshold_bytes = uint64_t{64} << 20;
-  // Open read-only: no writes, no lock conflict with other read-only opens is
-  // promised (the exclusive lock is still taken). Recovery does not modify
-  // files; a torn tail is ignored rather than truncated.
+  // Open read-only: no writes. Read-only opens share the database lock with
+  // each other (any number of processes) but not with a read-write open.
+  // Recovery does not modify files; a torn tail is ignored, not truncated.
   bool read_only = false;
   // The operating system and the clock. nullptr means Env::Default().
   // Not owned; must outlive the DB.

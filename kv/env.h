@@ -103,6 +103,10 @@ class Env {
   // FailedPrecondition if another holder has it.
   virtual absl::StatusOr<std::unique_ptr<FileLock>> LockFile(
       const std::string& path) = 0;
+  // Takes a shared lock on `path` without waiting: any number of shared
+  // holders, none while an exclusive one holds it (FailedPrecondition).
+  virtual absl::StatusOr<std::unique_ptr<FileLock>> LockFileShared(
+      const std::string& path) = 0;
   virtual void SleepMicros(uint64_t micros) = 0;
 };
 
@@ -160,6 +164,10 @@ class EnvWrapper : public Env {
   absl::StatusOr<std::unique_ptr<FileLock>> LockFile(
       const std::string& path) override {
     return target_->LockFile(path);
+  }
+  absl::StatusOr<std::unique_ptr<FileLock>> LockFileShared(
+      const std::string& path) override {
+    return target_->LockFileShared(path);
   }
   void SleepMicros(uint64_t micros) override { target_->SleepMicros(micros); }
 

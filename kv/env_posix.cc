@@ -287,9 +287,19 @@ class PosixEnv final : public Env {
 
   absl::StatusOr<std::unique_ptr<FileLock>> LockFile(
       const std::string& path) override {
+    return Lock(path, LOCK_EX);
+  }
+
+  absl::StatusOr<std::unique_ptr<FileLock>> LockFileShared(
+      const std::string& path) override {
+    return Lock(path, LOCK_SH);
+  }
+
+  absl::StatusOr<std::unique_ptr<FileLock>> Lock(const std::string& path,
+                                                 int mode) {
     const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
     if (fd < 0) return PosixError("open", path, errno);
-    if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
+    if (::flock(fd, mode | LOCK_NB) != 0) {
       const int err = errno;
       ::close(fd);
       if (err == EWOULDBLOCK) {

@@ -62,6 +62,33 @@ TEST(LockTest, SecondOpenInSameProcessFails) {
   EXPECT_EQ(third->Get("k").value_or("?"), "v");
 }
 
+TEST(LockTest, ReadOnlyOpensShareTheLockButNotWithAWriter) {
+  TempDir tmp;
+  {
+    ASSERT_OK_AND_ASSIGN(auto db, DB::Open(tmp.path()));
+    ASSERT_OK(db->Put("k", "v"));
+  }
+  Options ro;
+  ro.read_only = true;
+  ro.create_if_missing = false;
+  ASSERT_OK_AND_ASSIGN(auto r1, DB::Open(tmp.path(), ro));
+  ASSERT_OK_AND_ASSIGN(auto r2, DB::Open(tmp.path(), ro));
+  EXPECT_EQ(r1->Get("k").value_or("?"), "v");
+  EXPECT_EQ(r2->Get("k").value_or("?"), "v");
+  EXPECT_STATUS_CODE(r1->Put("x", "y"), absl::StatusCode::kFailedPrecondition);
+  // A writer waits for every reader to go.
+  EXPECT_STATUS_CODE(DB::Open(tmp.path()), absl::StatusCode::kFailedPrecondition);
+  // So does a writer in another process.
+  const std::string path = tmp.path();
+  EXPECT_EQ(RunInChild([&] { return DB::Open(path).ok() ? 0 : 7; }), 7);
+  EXPECT_EQ(RunInChild([&] { return DB::Open(path, ro).ok() ? 0 : 7; }), 0);
+  r1.reset();
+  EXPECT_STATUS_CODE(DB::Open(tmp.path()), absl::StatusCode::kFailedPrecondition);
+  r2.reset();
+  ASSERT_OK_AND_ASSIGN(auto w, DB::Open(tmp.path()));
+  EXPECT_STATUS_CODE(DB::Open(tmp.path(), ro), absl::StatusCode::kFailedPrecondition);
+}
+
 TEST(LockTest, OpenFromForkedChildFails) {
   TempDir tmp;
   ASSERT_OK_AND_ASSIGN(auto db, DB::Open(tmp.path()));
