@@ -40,7 +40,6 @@ class GroupEncoder {
              uint32_t flags, uint32_t batch_index);
   // Fills in the header; the group is then buf().
   std::string_view Finish();
-  size_t size() const { return buf_.size(); }
 
  private:
   std::string buf_;

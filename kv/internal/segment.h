@@ -128,7 +128,6 @@ class Segment {
   }
 
   const char* data() const { return map_->data(); }
-  uint64_t data_begin() const { return data_begin_; }
   uint64_t data_end() const { return data_end_; }
 
   // Reads everything: entry checksums, order, directory and hash table.
