@@ -24,6 +24,8 @@
 namespace zverse::cli {
 namespace {
 
+}  // namespace
+
 // --- Reporting -------------------------------------------------------------
 
 int UsageError(const Invocation& inv, std::string_view message) {
@@ -115,6 +117,8 @@ const std::string& DbDir(const Invocation& inv) {
   // ParseArgs guarantees --db is present (it is a required flag).
   return *inv.args.Find("db");
 }
+
+namespace {
 
 // --- Commands --------------------------------------------------------------
 
@@ -386,7 +390,7 @@ constexpr FlagSpec kSyncFlag{
     "interval: synced every 100 ms; never: left to the operating system"};
 
 const std::vector<Command>& CommandTable() {
-  static const std::vector<Command>* const table = new std::vector<Command>{
+  static std::vector<Command>* const table = new std::vector<Command>{
       {.name = "put",
        .args = "KEY VALUE",
        .summary = "write a new version of KEY; prints the commit timestamp",
@@ -496,6 +500,8 @@ const std::vector<Command>& CommandTable() {
        .max_args = 0,
        .run = RunVerify},
   };
+  for (Command& c : GraphCommands()) table->push_back(std::move(c));
+  for (Command& c : AlgoCommands()) table->push_back(std::move(c));
   return *table;
 }
 

@@ -11,11 +11,16 @@
 
 #include <cstddef>
 #include <cstdio>
+#include <memory>
+#include <string>
 #include <string_view>
 #include <vector>
 
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
 #include "absl/types/span.h"
 #include "cli/args.h"
+#include "kv/db.h"
 
 namespace zverse::cli {
 
@@ -53,6 +58,38 @@ struct Command {
   size_t max_args = 0;
   int (*run)(const Invocation& inv) = nullptr;
 };
+
+// --- Helpers shared by the command files ----------------------------------
+
+// Prints "error: MESSAGE" and a pointer to --help; returns kExitUsage.
+int UsageError(const Invocation& inv, std::string_view message);
+int UsageError(const Invocation& inv, const absl::Status& status);
+// Prints "error: MESSAGE"; returns kExitError.
+int Error(const Invocation& inv, const absl::Status& status);
+// Prints "not found"; returns kExitNotFound.
+int NotFound(const Invocation& inv);
+// Writes `text` to Io::out.
+void Write(const Invocation& inv, std::string_view text);
+// Positional argument `index` with its \xHH escapes decoded; `what` names it
+// in errors.
+absl::StatusOr<std::string> Arg(const Invocation& inv, size_t index,
+                                std::string_view what);
+// The timestamp flag `--name`, or `fallback` if it is absent.
+absl::StatusOr<kv::Timestamp> TimestampFlag(const Invocation& inv,
+                                            std::string_view name,
+                                            kv::Timestamp fallback);
+// The --db flag's value (ParseArgs guarantees it where it is required).
+const std::string& DbDir(const Invocation& inv);
+// Opens a database that must exist already (NotFound naming the directory
+// otherwise), read-only or read-write.
+absl::StatusOr<std::unique_ptr<kv::DB>> OpenExisting(const std::string& dir,
+                                                     bool read_only);
+
+// Commands defined in other files, appended to the table in this order.
+// cli/graph_commands.cc: load, export.
+std::vector<Command> GraphCommands();
+// cli/algo_command.cc: algo.
+std::vector<Command> AlgoCommands();
 
 // Every command, in the order `zverse help` lists them.
 absl::Span<const Command> Commands();

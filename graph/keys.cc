@@ -119,6 +119,12 @@ std::string IdToNameKey(DictionaryKind kind, uint32_t id) {
   return k;
 }
 
+std::string MetadataKey(std::string_view name) {
+  std::string k = Head(0, KeyTag::kMetadata, 4 + name.size());
+  k.append(name);
+  return k;
+}
+
 std::string PrefixEnd(std::string_view prefix) {
   std::string end(prefix);
   while (!end.empty()) {
@@ -177,6 +183,10 @@ absl::StatusOr<DecodedKey> DecodeKey(std::string_view key) {
       }
       return d;
     }
+    case KeyTag::kMetadata:
+      if (bucket != 0) return NotAKey(key, "metadata bucket");
+      d.name = std::string(key.substr(4));
+      return d;
   }
   return NotAKey(key, "unknown tag");
 }

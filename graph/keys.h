@@ -35,6 +35,7 @@ enum class KeyTag : uint8_t {
   kLabelIndex = 'L',   // bucket(label) 'L' label v
   kNameToId = 'D',     // 00 00 00 'D' kind name
   kIdToName = 'N',     // 00 00 00 'N' kind id
+  kMetadata = 'M',     // 00 00 00 'M' name
 };
 
 // Dictionary kinds. Do not change these values.
@@ -57,6 +58,8 @@ std::string InEdgeKey(VertexId dst, LabelId label, VertexId src);
 std::string LabelIndexKey(LabelId label, VertexId v);
 std::string NameToIdKey(DictionaryKind kind, std::string_view name);
 std::string IdToNameKey(DictionaryKind kind, uint32_t id);
+// Graph-wide metadata (how the graph was loaded, e.g. "directed").
+std::string MetadataKey(std::string_view name);
 
 // Key-range prefixes: every out-edge of `src` (with `label`), every in-edge
 // of `dst` (with `label`), every vertex with `label`.
@@ -76,7 +79,7 @@ struct DecodedKey {
   LabelId label = 0;    // Edges and label-index keys.
   uint64_t second = 0;  // dst (out), src (in), v (label index).
   DictionaryKind kind = DictionaryKind::kLabel;
-  std::string name;     // kNameToId.
+  std::string name;     // kNameToId, kMetadata.
 };
 
 // Parses a graph key. DataLoss for bytes that are not one (wrong size, an

@@ -52,6 +52,7 @@ struct OpRef {
   std::string_view key;
   std::string_view value;
   bool deleted;
+  Timestamp ts = 0;  // 0: the commit's timestamp.
 };
 
 }  // namespace
@@ -242,6 +243,17 @@ void WriteBatch::Put(std::string_view key, std::string_view value) {
 
 void WriteBatch::Delete(std::string_view key) {
   ops_.push_back(Op{std::string(key), std::string(), true});
+  bytes_ += internal::EntrySize(key.size(), 0);
+}
+
+void WriteBatch::PutAt(std::string_view key, std::string_view value,
+                       Timestamp ts) {
+  ops_.push_back(Op{std::string(key), std::string(value), false, ts});
+  bytes_ += internal::EntrySize(key.size(), value.size());
+}
+
+void WriteBatch::DeleteAt(std::string_view key, Timestamp ts) {
+  ops_.push_back(Op{std::string(key), std::string(), true, ts});
   bytes_ += internal::EntrySize(key.size(), 0);
 }
 
@@ -711,9 +723,27 @@ absl::StatusOr<Timestamp> DBImpl::Commit(const OpRef* ops, size_t n,
       }();
       if (!group.empty() && bytes + x_bytes > kMaxGroupBytes) break;
       group.push_back(x);
+      const Timestamp limit = std::min<Timestamp>(now, kMaxTimestamp);
+      // Entries that carry their own (import) timestamp.
+      size_t own_ts = 0;
+      Timestamp max_own_ts = 0;
+      for (size_t i = 0; i < x->n; ++i) {
+        const Timestamp t = x->ops[i].ts;
+        if (t == 0) continue;
+        ++own_ts;
+        max_own_ts = std::max(max_own_ts, t);
+      }
+      if (max_own_ts > limit) {
+        x->status = absl::InvalidArgumentError(absl::StrCat(
+            "entry timestamp ", max_own_ts, " is in the future (now is ", now,
+            "); explicit timestamps import the past"));
+        rejected.push_back(x);
+        continue;
+      }
       Timestamp ts;
-      if (x->explicit_ts != 0) {
-        const Timestamp limit = std::min<Timestamp>(now, kMaxTimestamp);
+      if (own_ts == x->n) {
+        ts = max_own_ts;  // No entry takes the commit's timestamp.
+      } else if (x->explicit_ts != 0) {
         if (x->explicit_ts > limit) {
           x->status = absl::InvalidArgumentError(absl::StrCat(
               "explicit timestamp ", x->explicit_ts,
@@ -731,24 +761,31 @@ absl::StatusOr<Timestamp> DBImpl::Commit(const OpRef* ops, size_t n,
           continue;
         }
       }
-      last_ts_ = std::max(last_ts_, ts);
-      max_ts = std::max(max_ts, ts);
+      last_ts_ = std::max({last_ts_, ts, max_own_ts});
+      max_ts = std::max({max_ts, ts, max_own_ts});
       x->ts = ts;
       bytes += x_bytes;
       const uint32_t batch_index = static_cast<uint32_t>(next_seq_ - first_seq);
       const uint64_t seq = next_seq_++;
-      // Within a batch a later write of a key replaces an earlier one.
-      absl::flat_hash_map<std::string_view, size_t> last;
+      const auto op_ts = [&](const OpRef& op) {
+        return op.ts != 0 ? op.ts : ts;
+      };
+      // Within a batch a later write of a (key, timestamp) replaces an
+      // earlier one.
+      absl::flat_hash_map<std::pair<std::string_view, Timestamp>, size_t> last;
       if (x->n > 1) {
-        for (size_t i = 0; i < x->n; ++i) last[x->ops[i].key] = i;
+        for (size_t i = 0; i < x->n; ++i) {
+          last[{x->ops[i].key, op_ts(x->ops[i])}] = i;
+        }
       }
       for (size_t i = 0; i < x->n; ++i) {
         const OpRef& op = x->ops[i];
-        if (x->n > 1 && last[op.key] != i) continue;
+        const Timestamp t = op_ts(op);
+        if (x->n > 1 && last[{op.key, t}] != i) continue;
         const size_t off = encoder_.Add(
-            op.key, op.deleted ? std::string_view() : op.value, ts,
+            op.key, op.deleted ? std::string_view() : op.value, t,
             op.deleted ? internal::kEntryTombstone : 0, batch_index);
-        pending.push_back(Pending{op.key, ts, seq, off});
+        pending.push_back(Pending{op.key, t, seq, off});
       }
     }
     const uint64_t last_seq = next_seq_ - 1;
@@ -1315,7 +1352,7 @@ absl::StatusOr<Timestamp> DB::Write(const WriteBatch& batch,
   std::vector<OpRef> ops;
   ops.reserve(batch.Count());
   for (const auto& op : batch.ops()) {
-    ops.push_back(OpRef{op.key, op.value, op.deleted});
+    ops.push_back(OpRef{op.key, op.value, op.deleted, op.ts});
   }
   if (ops.empty()) return absl::InvalidArgumentError("empty write batch");
   return impl_->Commit(ops.data(), ops.size(), options.ts);

@@ -106,13 +106,19 @@ struct Entry {
   friend bool operator==(const Entry&, const Entry&) = default;
 };
 
-// A group of writes committed atomically under one timestamp: readers see all
-// of them or none of them. Within a batch, a later write of a key replaces an
-// earlier one.
+// A group of writes committed atomically: readers see all of them or none of
+// them. Entries written with Put and Delete carry the commit's timestamp.
+// PutAt and DeleteAt import history: the entry carries its own explicit
+// timestamp `ts` (1 <= ts <= now, as for WriteOptions::ts), so that one
+// atomic batch can hold versions from many moments (a bulk load that keeps
+// each record's creation time). Within a batch, a later write of the same
+// key at the same timestamp replaces an earlier one.
 class WriteBatch {
  public:
   void Put(std::string_view key, std::string_view value);
   void Delete(std::string_view key);
+  void PutAt(std::string_view key, std::string_view value, Timestamp ts);
+  void DeleteAt(std::string_view key, Timestamp ts);
   void Clear();
   size_t Count() const { return ops_.size(); }
   // Approximate bytes the batch occupies in the log.
@@ -122,6 +128,7 @@ class WriteBatch {
     std::string key;
     std::string value;
     bool deleted = false;
+    Timestamp ts = 0;  // 0: the commit's timestamp.
   };
   const std::vector<Op>& ops() const { return ops_; }
 
@@ -220,6 +227,8 @@ class DB {
                                 const WriteOptions& options = {});
   absl::StatusOr<Timestamp> Delete(std::string_view key,
                                    const WriteOptions& options = {});
+  // Returns the commit timestamp; for a batch whose every entry carries its
+  // own timestamp (PutAt/DeleteAt), the largest of those.
   absl::StatusOr<Timestamp> Write(const WriteBatch& batch,
                                   const WriteOptions& options = {});
 

@@ -47,6 +47,34 @@ class TempDir {
   std::string path_;
 };
 
+// The shared data sets: $ZVERSE_DATASETS if set, otherwise ../shared/datasets
+// beside the source tree ($ZVERSE_SOURCE_DIR, set by zverse_add_test), or
+// beside the working directory. Empty if none of them exists: callers skip
+// with a message naming where they looked.
+inline std::string DatasetsDir() {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  if (const char* env = std::getenv("ZVERSE_DATASETS"); env != nullptr) {
+    return fs::is_directory(env, ec) ? std::string(env) : std::string();
+  }
+  std::string candidates[2];
+  if (const char* src = std::getenv("ZVERSE_SOURCE_DIR"); src != nullptr) {
+    candidates[0] = (fs::path(src) / ".." / "shared" / "datasets").string();
+  }
+  candidates[1] = (fs::current_path(ec) / ".." / "shared" / "datasets").string();
+  for (const std::string& c : candidates) {
+    if (!c.empty() && fs::is_directory(c, ec)) {
+      return fs::weakly_canonical(c, ec).string();
+    }
+  }
+  return std::string();
+}
+
+// Where DatasetsDir looks, for skip messages.
+inline constexpr const char* kDatasetsHint =
+    "set ZVERSE_DATASETS or place the data sets at ../shared/datasets beside "
+    "the source tree";
+
 }  // namespace zverse::testing
 
 #define ZVERSE_TEST_CONCAT_INNER_(a, b) a##b
