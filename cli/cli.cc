@@ -52,7 +52,7 @@ std::string Synopsis(const Command& command) {
 
 void PrintUsage(std::FILE* out) {
   absl::FPrintF(out,
-                "zverse: the command line of the ZVerse temporal key-value "
+                "zverse: the command line of ZVerse, the temporal graph "
                 "database\n\n"
                 "Usage:\n");
   for (const Command& command : Commands()) {
@@ -62,7 +62,7 @@ void PrintUsage(std::FILE* out) {
                 "  zverse help [COMMAND]    (or zverse COMMAND --help)\n\n"
                 "Commands:\n");
   for (const Command& command : Commands()) {
-    absl::FPrintF(out, "  %-8s %s\n", command.name, command.summary);
+    absl::FPrintF(out, "  %-10s %s\n", command.name, command.summary);
   }
   absl::FPrintF(out,
                 "\nReads (get, history, scan, stats, verify) never create a "

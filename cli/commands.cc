@@ -501,6 +501,7 @@ const std::vector<Command>& CommandTable() {
        .run = RunVerify},
   };
   for (Command& c : GraphCommands()) table->push_back(std::move(c));
+  for (Command& c : GraphReadCommands()) table->push_back(std::move(c));
   for (Command& c : AlgoCommands()) table->push_back(std::move(c));
   return *table;
 }

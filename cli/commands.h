@@ -88,6 +88,8 @@ absl::StatusOr<std::unique_ptr<kv::DB>> OpenExisting(const std::string& dir,
 // Commands defined in other files, appended to the table in this order.
 // cli/graph_commands.cc: load, export.
 std::vector<Command> GraphCommands();
+// cli/graph_read_commands.cc: vertex, neighbors, diff.
+std::vector<Command> GraphReadCommands();
 // cli/algo_command.cc: algo.
 std::vector<Command> AlgoCommands();
 

@@ -521,9 +521,15 @@ namespace {
 // committed state plus the batch's earlier operations.
 class ApplyState {
  public:
-  ApplyState(const kv::Snapshot& latest, Dictionaries* dict,
+  // `track_edges`: the batch removes edges or vertices, so edge existence
+  // (and, with `track_adjacency`, each vertex's new edges) must be followed
+  // through the batch. A batch of puts needs neither.
+  ApplyState(const kv::Snapshot& latest, Dictionaries* dict, bool track_edges,
              bool track_adjacency)
-      : latest_(latest), dict_(dict), track_adjacency_(track_adjacency) {}
+      : latest_(latest),
+        dict_(dict),
+        track_edges_(track_edges),
+        track_adjacency_(track_adjacency) {}
 
   // Interns `name`, allocating an id (and its dictionary entries in `batch`)
   // if it is new.
@@ -589,6 +595,7 @@ class ApplyState {
   }
 
   void SetEdge(const EdgeKey& e, bool exists) {
+    if (!track_edges_) return;
     edges_[e] = exists;
     if (exists && track_adjacency_) {
       adjacency_[e.src].push_back(e);
@@ -639,6 +646,7 @@ class ApplyState {
 
   const kv::Snapshot& latest_;
   Dictionaries* dict_;
+  const bool track_edges_;
   const bool track_adjacency_;
   absl::flat_hash_map<std::string, uint32_t> new_labels_;
   absl::flat_hash_map<std::string, uint32_t> new_props_;
@@ -685,11 +693,14 @@ absl::StatusOr<Timestamp> GraphDb::Apply(const GraphBatch& batch,
   if (batch.empty()) return absl::InvalidArgumentError("empty graph batch");
   absl::MutexLock l(&impl_->write_mu);
   ZVERSE_ASSIGN_OR_RETURN(kv::Snapshot latest, kv_->GetSnapshot(kLatest));
-  bool removes_vertices = false;
+  bool removes_vertices = false, removes_edges = false;
   for (const GraphBatch::Op& op : batch.ops()) {
     if (op.kind == GraphBatch::OpKind::kRemoveVertex) removes_vertices = true;
+    if (op.kind == GraphBatch::OpKind::kRemoveEdge) removes_edges = true;
   }
-  ApplyState state(latest, impl_->dict.get(), removes_vertices);
+  ApplyState state(latest, impl_->dict.get(),
+                   /*track_edges=*/removes_vertices || removes_edges,
+                   /*track_adjacency=*/removes_vertices);
   kv::WriteBatch kv_batch;
 
   auto check_endpoint = [&](VertexId v, const GraphBatch::Op& op) {

@@ -772,16 +772,20 @@ absl::StatusOr<Timestamp> DBImpl::Commit(const OpRef* ops, size_t n,
       };
       // Within a batch a later write of a (key, timestamp) replaces an
       // earlier one.
-      absl::flat_hash_map<std::pair<std::string_view, Timestamp>, size_t> last;
+      absl::flat_hash_map<std::pair<absl::string_view, Timestamp>, size_t>
+          last;
+      const auto key_of = [&](size_t i) {
+        return std::make_pair(
+            absl::string_view(x->ops[i].key.data(), x->ops[i].key.size()),
+            op_ts(x->ops[i]));
+      };
       if (x->n > 1) {
-        for (size_t i = 0; i < x->n; ++i) {
-          last[{x->ops[i].key, op_ts(x->ops[i])}] = i;
-        }
+        for (size_t i = 0; i < x->n; ++i) last[key_of(i)] = i;
       }
       for (size_t i = 0; i < x->n; ++i) {
         const OpRef& op = x->ops[i];
         const Timestamp t = op_ts(op);
-        if (x->n > 1 && last[{op.key, t}] != i) continue;
+        if (x->n > 1 && last[key_of(i)] != i) continue;
         const size_t off = encoder_.Add(
             op.key, op.deleted ? std::string_view() : op.value, t,
             op.deleted ? internal::kEntryTombstone : 0, batch_index);
