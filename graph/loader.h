@@ -4,11 +4,13 @@
 // Every loader reads and checks its whole input before it writes anything: a
 // malformed line is InvalidArgument naming the file and line ("f.e:17:
 // expected 'src dst', got ..."), and then nothing was written. The checked
-// data is written in atomic batches; an input that fits in one batch (the
-// engine's kv::kMaxBatchBytes) is therefore all-or-nothing. A larger one is
-// written in several batches, and an I/O failure between them (a full disk)
-// leaves the earlier batches visible; the error says how many edges were
-// committed.
+// data is written in atomic batches (GraphDb::Apply with check_endpoints off,
+// since the loader checked them); an input of up to about a million
+// operations (vertices plus stored edges, see LoadOptions::max_batch_ops) is
+// one batch and therefore all-or-nothing. A larger one is written in several
+// batches, and an I/O failure between them (a full disk) leaves the earlier
+// batches visible; the error says how many vertices and edges were
+// committed. Metadata (GraphDb::SetMetadata) is written after the data.
 //
 // Thread safety: one load at a time per GraphDb (they serialize on Apply).
 
@@ -36,14 +38,23 @@ struct LoadOptions {
   Timestamp ts = 0;
   // Called now and then during a long load (at most every 100 ms or so).
   std::function<void(const LoadProgress&)> progress;
+  // Graph operations (a vertex, or one direction of an edge) per
+  // GraphDb::Apply. 0: the default: an input of up to 2^20 operations (and
+  // well under kv::kMaxBatchBytes) is one atomic batch; a larger one is
+  // written in batches of 2^17, which the engine commits about twice as
+  // fast per edge. Values above 2^20 count as 2^20.
+  uint64_t max_batch_ops = 0;
 };
 
 struct LoadStats {
   uint64_t vertices = 0;
   uint64_t edges = 0;        // Stored edges (an undirected edge counts twice).
   uint64_t input_edges = 0;  // Edge lines read.
-  uint64_t batches = 0;
-  double seconds = 0;
+  uint64_t batches = 0;      // GraphDb::Apply calls.
+  double seconds = 0;         // The whole load (read_seconds + write_seconds
+                              // + the metadata writes).
+  double read_seconds = 0;    // Reading, parsing and checking the input.
+  double write_seconds = 0;   // Building batches and GraphDb::Apply.
   Timestamp first_ts = 0;    // Smallest and largest version timestamps.
   Timestamp last_ts = 0;
 };
@@ -60,7 +71,18 @@ struct GraphalyticsInput {
 };
 
 // Reads `properties_path` (graph.<name>.directed, .vertex-file, .edge-file,
-// .edge-properties.names; file names are relative to its directory).
+// .edge-properties.names; file names are relative to its directory). <name>
+// is the file's name without ".properties" (or, if no key uses that, the one
+// graph the file describes). Without vertex-file/edge-file keys the files are
+// <name>.v and <name>.e beside it. The graph is weighted when
+// edge-properties.names is "weight"; other edge properties are
+// InvalidArgument (unsupported). NotFound if the file does not exist.
+//
+// Graphalytics input rules: the .v file holds one id a line, unique; the .e
+// file "src dst" (or "src dst weight" when weighted, a double) a line, each
+// endpoint declared in the .v file; blank lines are skipped. A repeated edge
+// is written again (the later weight wins) and counted again in
+// LoadStats::edges. A self-loop of an undirected graph is stored once.
 absl::StatusOr<GraphalyticsInput> ReadGraphalyticsProperties(
     const std::string& properties_path);
 
@@ -70,7 +92,14 @@ absl::StatusOr<LoadStats> LoadGraphalytics(GraphDb* db,
 
 // Edge list: "src dst" or "src dst weight" per line (whitespace separated;
 // blank lines and lines starting with '#' or '%' skipped). Vertices are the
-// ids that appear. Labels as for Graphalytics.
+// ids that appear. Labels as for Graphalytics. The first edge line decides
+// whether the list is weighted; every other line must agree. An undirected
+// list stores both directions of every edge. Metadata: "format" =
+// "edgelist", "directed", "weighted".
+//
+// Timestamps (Graphalytics and edge lists): every version carries
+// LoadOptions::ts, or, when it is 0, the first batch's commit timestamp, so
+// that a load written in several batches still appears at one instant.
 struct EdgeListInput {
   std::string path;
   bool directed = true;
@@ -79,11 +108,52 @@ absl::StatusOr<LoadStats> LoadEdgeList(GraphDb* db, const EdgeListInput& input,
                                        const LoadOptions& options = {});
 
 // LDBC SNB Interactive v1, csv_composite-longdateformatter: `dir` holds
-// static/ and dynamic/. Every entity and relationship is loaded; see
-// graph/README.md for the mapping (vertex ids, labels, property names).
-// Versions carry creationDate (ms -> µs); relationships without a date of
-// their own carry the later of their endpoints' times; static data carries
-// the earliest time of the data set.
+// static/ and dynamic/ with the 31 files *_0_0.csv (each must exist; its
+// header must be exactly the expected one). Every entity and relationship is
+// loaded:
+//
+// * Vertex ids: LdbcVertexId(type, LDBC id) (below). Post and Comment share
+//   the Message id space: an id used by both is a duplicate (an error).
+// * Vertex labels and properties (names as in the CSV headers; the id column
+//   is not stored, it is LdbcOriginalId of the vertex id):
+//     Person       firstName lastName gender (text), birthday creationDate
+//                  (timestamp), locationIP browserUsed (text), speaks (text
+//                  list, from the `language` column), email (text list)
+//     Post         imageFile (text), creationDate (timestamp), locationIP
+//                  browserUsed language content (text), length (int64)
+//     Comment      creationDate (timestamp), locationIP browserUsed content
+//                  (text), length (int64)
+//     Forum        title (text), creationDate (timestamp)
+//     Tag, TagClass  name url (text)
+//     Place        name url type (text: city/country/continent)
+//     Organisation type (text: company/university) name url (text)
+// * Edge labels (source -> target as in the file name): knows (Person <->
+//   Person, stored in BOTH directions, creationDate), hasCreator,
+//   isLocatedIn, replyOf, containerOf, hasMember (joinDate), hasModerator,
+//   hasTag, hasInterest, likes (creationDate), studyAt (classYear, int64),
+//   workAt (workFrom, int64), isPartOf, isSubclassOf, hasType.
+// * Empty fields: an empty text field (a Post's content and language when it
+//   has an imageFile, its imageFile otherwise) or an empty `;`-list is
+//   omitted: the property is absent rather than "". Numbers and dates must
+//   not be empty.
+// * Times: the CSV's epoch milliseconds become microseconds, both for
+//   timestamp properties and for version timestamps. Each entity's version
+//   carries its creationDate. A relationship with a date of its own (knows,
+//   likes: creationDate; hasMember: joinDate) carries that date; one without
+//   carries the later of its endpoints' version times. (A dated relationship
+//   is also never earlier than its endpoints: if a data set dated one before
+//   an endpoint's creation, it carries the endpoint's time, so that no edge
+//   exists without its endpoints. The official data never does.) Static
+//   entities (Tag, TagClass, Place, Organisation) and the relationships
+//   among them carry the earliest version time of the dynamic data
+//   (LoadOptions::ts is not used; if the dynamic files hold no rows, static
+//   data gets LoadOptions::ts, or the commit time when that is 0).
+// * Checks before anything is written: field counts, numbers, dates in
+//   (0, now], duplicate ids, and every relationship's endpoints (which must
+//   exist and have the right label); errors name FILE:LINE.
+// * Metadata: "format" = "ldbc-snb", "directed" = "true".
+//
+// The tiny data set (about 120k writes) is written in one atomic batch.
 absl::StatusOr<LoadStats> LoadLdbcSnb(GraphDb* db, const std::string& dir,
                                       const LoadOptions& options = {});
 

@@ -1,14 +1,18 @@
 #!/usr/bin/env bash
-# A tour of the ZVerse temporal key-value engine through the `zverse` CLI.
+# A tour of ZVerse through the `zverse` CLI.
 #
-# Installs what is missing (scripts/setup.sh), builds the release preset, and
-# plays a small story (the population of a few cities, imported with their
-# historical timestamps, then updated now) in a fresh embedded database in a
-# temporary directory: reads as of past times, history, scans then and now,
-# a delete, stats and verify.
+# Installs what is missing (scripts/setup.sh) and builds the release preset.
+# Part 1, the graph: loads the LDBC SNB Interactive "tiny" social network
+# (../shared/datasets, or $ZVERSE_DATASETS) into an embedded database with
+# each record's creation date as its version time, then shows a person's
+# friends of friends now and as of an earlier date, PageRank's top 10 on both
+# snapshots, and what changed in between. Part 2, the temporal key-value
+# engine underneath: a small story (the population of a few cities, imported
+# with their historical timestamps, then updated now): reads as of past
+# times, history, scans then and now, a delete, stats and verify.
 #
-#   scripts/demo.sh            # the database is removed afterwards
-#   ZVERSE_DEMO_KEEP=1 scripts/demo.sh   # keep it and print where it is
+#   scripts/demo.sh            # the databases are removed afterwards
+#   ZVERSE_DEMO_KEEP=1 scripts/demo.sh   # keep them and print where they are
 set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -20,29 +24,37 @@ cmake --preset release >/dev/null
 cmake --build --preset release -j "${ZVERSE_JOBS:-2}" --target zverse
 zverse="$root/build/release/cli/zverse"
 
-db=$(mktemp -d "${TMPDIR:-/tmp}/zverse-demo.XXXXXX")
+work=$(mktemp -d "${TMPDIR:-/tmp}/zverse-demo.XXXXXX")
+db="$work/kv"
+gdb="$work/social"
 if [[ -n "${ZVERSE_DEMO_KEEP:-}" ]]; then
-  trap 'echo; echo "The demo database is kept in $db"' EXIT
+  trap 'echo; echo "The demo databases are kept in $work"' EXIT
 else
-  trap 'rm -rf "$db"' EXIT
+  trap 'rm -rf "$work"' EXIT
 fi
 
 step() { printf '\n### %s\n' "$*"; }
-# Prints the command (with the database path shortened to $DB), then runs it.
-# With ZV_QUIET=1 the command's own output is dropped.
+# Prints the command (with the database paths shortened to $DB, $GRAPH and
+# $LDBC) on stderr, so that pipes see only its output, then runs it. ZV_PIPE
+# is shown after the command (the rest of the pipeline). With ZV_QUIET=1 the
+# command's own output is dropped.
 # shellcheck disable=SC2016 # ('$ zverse' and '$DB' are literal text)
 zv() {
   local arg line='$ zverse'
   for arg in "$@"; do
     if [[ "$arg" == "$db" ]]; then
       line+=' $DB'
+    elif [[ "$arg" == "$gdb" ]]; then
+      line+=' $GRAPH'
+    elif [[ "$arg" == "$ldbc" ]]; then
+      line+=' $LDBC'
     elif [[ "$arg" =~ ^[A-Za-z0-9_./:+=~-]+$ ]]; then
       line+=" $arg"
     else
       line+=" '$arg'"  # the demo's arguments hold no single quote
     fi
   done
-  printf '%s\n' "$line"
+  printf '%s%s\n' "$line" "${ZV_PIPE:+ $ZV_PIPE}" >&2
   if [[ -n "${ZV_QUIET:-}" ]]; then
     "$zverse" "$@" >/dev/null
   else
@@ -63,8 +75,75 @@ readable() {
   done
 }
 
+
+# ---------------------------------------------------------------------------
+# Part 1: the temporal graph.
+
+datasets=${ZVERSE_DATASETS:-$root/../shared/datasets}
+ldbc="$datasets/ldbc-snb/interactive-v1-tiny/csv_composite-longdateformatter"
+# Prints "ID<TAB>first last" for each vertex id on stdin ("ID VALUE" lines
+# keep their value in front).
+names() {
+  local id value props
+  while read -r id value; do
+    props=$("$zverse" vertex --db "$gdb" "$id" | tr '\t' '\n')
+    printf '%s\t%s %s%s\n' "$id" \
+      "$(grep '^firstName=' <<<"$props" | cut -d= -f2)" \
+      "$(grep '^lastName=' <<<"$props" | cut -d= -f2)" \
+      "${value:+$'\t'$value}"
+  done
+}
+
 echo
-echo "ZVerse demo: an embedded temporal key-value store in $db"
+if [[ ! -d "$ldbc" ]]; then
+  echo "ZVerse demo, part 1 skipped: the LDBC SNB tiny data set is not at"
+  echo "  $ldbc"
+  echo "(set ZVERSE_DATASETS to the folder that holds ldbc-snb/)."
+else
+  echo "ZVerse demo, part 1: a temporal social network in $gdb"
+  echo "(\$LDBC is $ldbc)"
+
+  step "Load every entity and relationship; each version carries its creationDate"
+  zv load --db "$gdb" --format ldbc-snb "$ldbc"
+
+  person=4398046511333
+  then=2010-07-01
+  step "Person $person, and when the record was created"
+  ZV_PIPE='| cut -f1-6' zv vertex --db "$gdb" "$person" | cut -f1-6
+  step "Friends (knows, one hop) now: how many, and the first five"
+  ZV_PIPE='| wc -l' zv neighbors --db "$gdb" --label knows "$person" | wc -l
+  ZV_PIPE='| head -5' zv neighbors --db "$gdb" --label knows \
+    --show firstName,lastName "$person" | head -5
+  step "Friends of friends (exactly two hops) now, and as of $then"
+  ZV_PIPE='| wc -l' zv neighbors --db "$gdb" --label knows --hops 2 "$person" | wc -l
+  ZV_PIPE='| wc -l' zv neighbors --db "$gdb" --label knows --hops 2 \
+    --as-of "$then" "$person" | wc -l
+  echo "The first five as of $then:"
+  ZV_PIPE='| head -5' zv neighbors --db "$gdb" --label knows --hops 2 \
+    --as-of "$then" --show firstName,lastName "$person" | head -5
+
+  step "PageRank over Person -knows-> Person, top 10 now (vertex, name, rank)"
+  ZV_PIPE='| sort -k2 -g -r | head -10' \
+    zv algo --db "$gdb" pr --label Person --edge-label knows --iterations 20 \
+    | sort -k2 -g -r | head -10 | names
+  step "... and as of $then: the network was smaller, the ranking differs"
+  ZV_PIPE='| sort -k2 -g -r | head -10' \
+    zv algo --db "$gdb" pr --label Person --edge-label knows --iterations 20 \
+    --as-of "$then" | sort -k2 -g -r | head -10 | names
+
+  step "What changed between $then and 2010-08-01 (counts by kind)"
+  ZV_PIPE='| cut -f1,2 | sort | uniq -c' zv diff --db "$gdb" "$then" 2010-08-01 |
+    cut -f1,2 | sort | uniq -c
+  step "Export the friendships as of 2010-02-01 as Graphviz (first lines)"
+  ZV_PIPE='| head -6' zv export --db "$gdb" --format graphviz --label knows \
+    --as-of 2010-02-01 | head -6
+fi
+
+# ---------------------------------------------------------------------------
+# Part 2: the temporal key-value engine.
+
+echo
+echo "ZVerse demo, part 2: the temporal key-value engine in $db"
 
 step "Import history: populations with the timestamps they were true at (--ts, microseconds)"
 for year in 2019 2020 2021 2022 2023; do
@@ -103,7 +182,7 @@ echo "Before the first import, the key did not exist yet:"
 zv get --db "$db" --as-of 2018-12-31T23:59:59Z city/paris || echo "(not found, exit status $?)"
 
 step "Every version of a key, newest first (TS<TAB>VALUE; a readable time added here)"
-zv history --db "$db" city/paris | readable
+ZV_PIPE='| readable' zv history --db "$db" city/paris | readable
 
 step "Scan the range [city/, city/~) as of 2021-06-01 ..."
 zv scan --db "$db" --as-of 2021-06-01T00:00:00Z city/ city/~
@@ -114,7 +193,7 @@ step "Delete a key: the past stays readable, history shows the tombstone"
 zv del --db "$db" city/nantes
 zv get --db "$db" city/nantes || echo "(not found now, exit status $?)"
 zv get --db "$db" --as-of 2022-06-01T00:00:00Z city/nantes
-zv history --db "$db" city/nantes | readable
+ZV_PIPE='| readable' zv history --db "$db" city/nantes | readable
 
 step "Bulk load: ingest reads put<TAB>KEY<TAB>VALUE and del<TAB>KEY lines from stdin"
 printf 'put\tcity/nice\t342669\nput\tcity/bordeaux\t259809\ndel\tcity/lyon\n' |
@@ -130,7 +209,8 @@ zv stats --db "$db"
 
 step "Compact: seal the log into a sorted, indexed segment (every version is kept)"
 zv compact --db "$db"
-zv stats --db "$db" | grep -E '^(\$ zverse|segments|log_bytes|entries) '
+ZV_PIPE="| grep -E '^(segments|log_bytes|entries) '" zv stats --db "$db" |
+  grep -E '^(segments|log_bytes|entries) '
 zv get --db "$db" --as-of 2020-06-01 city/paris
 
 step "Verify every file's checksums, ordering and indexes"

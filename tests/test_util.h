@@ -48,8 +48,8 @@ class TempDir {
 };
 
 // The shared data sets: $ZVERSE_DATASETS if set, otherwise ../shared/datasets
-// beside the source tree ($ZVERSE_SOURCE_DIR, set by zverse_add_test), or
-// beside the working directory. Empty if none of them exists: callers skip
+// beside the source tree ($ZVERSE_SOURCE_DIR, or the tree the test was built
+// from), or beside the working directory. Empty if none of them exists: callers skip
 // with a message naming where they looked.
 inline std::string DatasetsDir() {
   namespace fs = std::filesystem;
@@ -57,11 +57,16 @@ inline std::string DatasetsDir() {
   if (const char* env = std::getenv("ZVERSE_DATASETS"); env != nullptr) {
     return fs::is_directory(env, ec) ? std::string(env) : std::string();
   }
-  std::string candidates[2];
+  std::string candidates[3];
   if (const char* src = std::getenv("ZVERSE_SOURCE_DIR"); src != nullptr) {
     candidates[0] = (fs::path(src) / ".." / "shared" / "datasets").string();
   }
-  candidates[1] = (fs::current_path(ec) / ".." / "shared" / "datasets").string();
+#ifdef ZVERSE_SOURCE_DIR_DEFAULT
+  candidates[1] =
+      (fs::path(ZVERSE_SOURCE_DIR_DEFAULT) / ".." / "shared" / "datasets")
+          .string();
+#endif
+  candidates[2] = (fs::current_path(ec) / ".." / "shared" / "datasets").string();
   for (const std::string& c : candidates) {
     if (!c.empty() && fs::is_directory(c, ec)) {
       return fs::weakly_canonical(c, ec).string();
