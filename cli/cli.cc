@@ -65,9 +65,10 @@ void PrintUsage(std::FILE* out) {
     absl::FPrintF(out, "  %-10s %s\n", command.name, command.summary);
   }
   absl::FPrintF(out,
-                "\nReads (get, history, scan, stats, verify) never create a "
-                "database;\nwrites (put, del, ingest) create DIR if it is "
-                "missing; compact needs an existing one.\n\n%s",
+                "\nReads (get, history, scan, stats, verify, export, vertex,\n"
+                "neighbors, diff, algo) never create a database; writes (put,\n"
+                "del, ingest, load) create DIR if it is missing; compact needs\n"
+                "an existing one.\n\n%s",
                 kFooter);
 }
 

@@ -389,8 +389,8 @@ constexpr FlagSpec kSyncFlag{
     "always (default): each commit is synced before its ok is printed;\n"
     "interval: synced every 100 ms; never: left to the operating system"};
 
-const std::vector<Command>& CommandTable() {
-  static std::vector<Command>* const table = new std::vector<Command>{
+std::vector<Command>* MakeCommandTable() {
+  auto* table = new std::vector<Command>{
       {.name = "put",
        .args = "KEY VALUE",
        .summary = "write a new version of KEY; prints the commit timestamp",
@@ -503,6 +503,11 @@ const std::vector<Command>& CommandTable() {
   for (Command& c : GraphCommands()) table->push_back(std::move(c));
   for (Command& c : GraphReadCommands()) table->push_back(std::move(c));
   for (Command& c : AlgoCommands()) table->push_back(std::move(c));
+  return table;
+}
+
+const std::vector<Command>& CommandTable() {
+  static const std::vector<Command>* const table = MakeCommandTable();
   return *table;
 }
 

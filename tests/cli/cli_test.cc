@@ -399,6 +399,25 @@ TEST_F(CliTest, Help) {
             std::string::npos);
 }
 
+// Regression: the command table grew by the graph commands on every lookup,
+// so `zverse help` listed them twice.
+TEST_F(CliTest, HelpListsEveryCommandOnce) {
+  RunResult r = RunZverse({"help"});
+  ASSERT_EQ(r.exit_code, 0) << r;
+  const size_t commands = r.out.find("\nCommands:\n");
+  ASSERT_NE(commands, std::string::npos) << r;
+  const std::string listing = r.out.substr(commands);
+  for (const char* cmd :
+       {"put", "get", "del", "history", "scan", "ingest", "stats", "compact",
+        "verify", "load", "export", "vertex", "neighbors", "diff", "algo"}) {
+    const std::string line = std::string("\n  ") + cmd + " ";
+    const size_t first = listing.find(line);
+    EXPECT_NE(first, std::string::npos) << cmd << "\n" << r;
+    EXPECT_EQ(listing.find(line, first + 1), std::string::npos)
+        << cmd << " is listed twice\n" << r;
+  }
+}
+
 TEST_F(CliTest, UsageErrors) {
   const std::vector<std::vector<std::string>> bad = {
       {},                                    // No command.
