@@ -174,6 +174,13 @@ void GraphBatch::RemoveEdge(VertexId src, std::string_view label, VertexId dst,
       Op{OpKind::kRemoveEdge, src, dst, std::string(label), {}, ts});
 }
 
+void GraphBatch::SetMetadata(std::string_view name, std::string_view value,
+                             Timestamp ts) {
+  Op op{OpKind::kSetMetadata, 0, 0, std::string(name), {}, ts};
+  op.value = std::string(value);
+  ops_.push_back(std::move(op));
+}
+
 std::string_view DiffKindName(DiffEntry::Kind kind) {
   switch (kind) {
     case DiffEntry::Kind::kAdded:
@@ -714,6 +721,15 @@ absl::StatusOr<Timestamp> GraphDb::Apply(const GraphBatch& batch,
     }
     return absl::OkStatus();
   };
+  {
+    // Every op writes at most a few entries; reserving avoids regrowing a
+    // large batch's buffers.
+    size_t bytes = 0;
+    for (const GraphBatch::Op& op : batch.ops()) {
+      bytes += 2 * kEdgeKeySize + 16 * op.properties.size() + op.value.size();
+    }
+    kv_batch.Reserve(2 * batch.size(), bytes);
+  }
   auto remove_edge = [&](const EdgeKey& e, Timestamp ts) {
     kv_batch.DeleteAt(OutEdgeKey(e.src, e.label, e.dst), ts);
     kv_batch.DeleteAt(InEdgeKey(e.dst, e.label, e.src), ts);
@@ -733,9 +749,14 @@ absl::StatusOr<Timestamp> GraphDb::Apply(const GraphBatch& batch,
         if (old && *old != label) {
           kv_batch.DeleteAt(LabelIndexKey(*old, op.a), op.ts);
         }
-        kv_batch.PutAt(VertexKey(op.a), value, op.ts);
+        char key[kVertexKeySize];
+        EncodeVertexKey(op.a, key);
+        kv_batch.PutAt(std::string_view(key, sizeof(key)), value, op.ts);
         if (!old || *old != label) {
-          kv_batch.PutAt(LabelIndexKey(label, op.a), "", op.ts);
+          char index_key[kLabelIndexKeySize];
+          EncodeLabelIndexKey(label, op.a, index_key);
+          kv_batch.PutAt(std::string_view(index_key, sizeof(index_key)), "",
+                         op.ts);
         }
         state.SetVertex(op.a, label);
         break;
@@ -765,8 +786,11 @@ absl::StatusOr<Timestamp> GraphDb::Apply(const GraphBatch& batch,
           ZVERSE_ASSIGN_OR_RETURN(
               value, EncodeProperties(&state, &kv_batch, label, op.properties, op.ts));
         }
-        kv_batch.PutAt(OutEdgeKey(op.a, label, op.b), value, op.ts);
-        kv_batch.PutAt(InEdgeKey(op.b, label, op.a), "", op.ts);
+        char key[kEdgeKeySize];
+        EncodeOutEdgeKey(op.a, label, op.b, key);
+        kv_batch.PutAt(std::string_view(key, sizeof(key)), value, op.ts);
+        EncodeInEdgeKey(op.b, label, op.a, key);
+        kv_batch.PutAt(std::string_view(key, sizeof(key)), "", op.ts);
         state.SetEdge(EdgeKey{op.a, label, op.b}, true);
         break;
       }
@@ -786,11 +810,19 @@ absl::StatusOr<Timestamp> GraphDb::Apply(const GraphBatch& batch,
         remove_edge(EdgeKey{op.a, *label, op.b}, op.ts);
         break;
       }
+      case GraphBatch::OpKind::kSetMetadata:
+        if (op.label.empty()) {
+          return absl::InvalidArgumentError("empty metadata name");
+        }
+        kv_batch.PutAt(MetadataKey(op.label), op.value, op.ts);
+        break;
     }
   }
   kv::WriteOptions write_options;
   write_options.ts = options.ts;
-  ZVERSE_ASSIGN_OR_RETURN(Timestamp ts, kv_->Write(kv_batch, write_options));
+  ZVERSE_ASSIGN_OR_RETURN(Timestamp ts,
+                          options.bulk ? kv_->Ingest(kv_batch, write_options)
+                                       : kv_->Write(kv_batch, write_options));
   state.PublishNames();
   return ts;
 }

@@ -87,20 +87,33 @@ class GraphBatch {
   // NotFound at Apply if the edge does not exist.
   void RemoveEdge(VertexId src, std::string_view label, VertexId dst,
                   Timestamp ts = 0);
+  // Sets graph-wide metadata (GraphDb::SetMetadata) in the same atomic
+  // batch, so that a loader's data and its description appear together.
+  void SetMetadata(std::string_view name, std::string_view value,
+                   Timestamp ts = 0);
 
   size_t size() const { return ops_.size(); }
   bool empty() const { return ops_.empty(); }
   void Clear() { ops_.clear(); }
 
-  enum class OpKind { kPutVertex, kRemoveVertex, kPutEdge, kRemoveEdge };
+  enum class OpKind {
+    kPutVertex,
+    kRemoveVertex,
+    kPutEdge,
+    kRemoveEdge,
+    kSetMetadata,
+  };
   struct Op {
     OpKind kind;
     VertexId a = 0;       // The vertex, or the edge's source.
     VertexId b = 0;       // The edge's destination.
-    std::string label;    // Vertex or edge label.
+    std::string label;    // Vertex or edge label; the metadata's name.
     Properties properties;
     Timestamp ts = 0;
+    std::string value;    // The metadata's value.
   };
+  // Preallocates room for `ops` more operations.
+  void Reserve(size_t ops) { ops_.reserve(ops_.size() + ops); }
   const std::vector<Op>& ops() const { return ops_; }
 
  private:
@@ -119,6 +132,11 @@ struct ApplyOptions {
   // its input may turn this off; edges to missing vertices are then stored
   // as given.
   bool check_endpoints = true;
+  // Write the batch with kv::DB::Ingest: straight into a sealed segment of
+  // its own rather than through the log. For large loads: each entry is
+  // sorted and written once, and the batch is all or nothing at any size
+  // (not bound by kv::kMaxBatchBytes). Each bulk batch adds a segment.
+  bool bulk = false;
 };
 
 // A vertex as of a snapshot. Views are valid for the snapshot's life.

@@ -37,6 +37,25 @@ std::string Head(uint32_t bucket, KeyTag tag, size_t reserve) {
   return out;
 }
 
+char* StoreBe(char* out, uint64_t v, int bytes) {
+  for (int i = bytes - 1; i >= 0; --i) *out++ = static_cast<char>(v >> (8 * i));
+  return out;
+}
+
+char* StoreHead(char* out, uint32_t bucket, KeyTag tag) {
+  out = StoreBe(out, bucket, 3);
+  *out++ = static_cast<char>(tag);
+  return out;
+}
+
+void EncodeEdgeKey(KeyTag tag, VertexId first, LabelId label, VertexId second,
+                   char* out) {
+  out = StoreHead(out, Bucket(first), tag);
+  out = StoreBe(out, first, 8);
+  out = StoreBe(out, label, 4);
+  StoreBe(out, second, 8);
+}
+
 absl::Status NotAKey(std::string_view key, std::string_view why) {
   return absl::DataLossError(absl::StrCat(
       "not a graph key (", absl::string_view(why.data(), why.size()), "): ",
@@ -51,9 +70,29 @@ uint32_t Bucket(uint64_t id) {
   return static_cast<uint32_t>(XXH3_64bits(be, sizeof(be)) >> 40);
 }
 
+void EncodeVertexKey(VertexId v, char out[kVertexKeySize]) {
+  StoreBe(StoreHead(out, Bucket(v), KeyTag::kVertex), v, 8);
+}
+
+void EncodeOutEdgeKey(VertexId src, LabelId label, VertexId dst,
+                      char out[kEdgeKeySize]) {
+  EncodeEdgeKey(KeyTag::kOutEdge, src, label, dst, out);
+}
+
+void EncodeInEdgeKey(VertexId dst, LabelId label, VertexId src,
+                     char out[kEdgeKeySize]) {
+  EncodeEdgeKey(KeyTag::kInEdge, dst, label, src, out);
+}
+
+void EncodeLabelIndexKey(LabelId label, VertexId v,
+                         char out[kLabelIndexKeySize]) {
+  StoreBe(StoreBe(StoreHead(out, Bucket(label), KeyTag::kLabelIndex), label, 4),
+          v, 8);
+}
+
 std::string VertexKey(VertexId v) {
-  std::string k = Head(Bucket(v), KeyTag::kVertex, kVertexKeySize);
-  PutU64(&k, v);
+  std::string k(kVertexKeySize, '\0');
+  EncodeVertexKey(v, k.data());
   return k;
 }
 
@@ -70,8 +109,8 @@ std::string OutEdgePrefix(VertexId src, LabelId label) {
 }
 
 std::string OutEdgeKey(VertexId src, LabelId label, VertexId dst) {
-  std::string k = OutEdgePrefix(src, label);
-  PutU64(&k, dst);
+  std::string k(kEdgeKeySize, '\0');
+  EncodeOutEdgeKey(src, label, dst, k.data());
   return k;
 }
 
@@ -88,8 +127,8 @@ std::string InEdgePrefix(VertexId dst, LabelId label) {
 }
 
 std::string InEdgeKey(VertexId dst, LabelId label, VertexId src) {
-  std::string k = InEdgePrefix(dst, label);
-  PutU64(&k, src);
+  std::string k(kEdgeKeySize, '\0');
+  EncodeInEdgeKey(dst, label, src, k.data());
   return k;
 }
 
@@ -100,8 +139,8 @@ std::string LabelIndexPrefix(LabelId label) {
 }
 
 std::string LabelIndexKey(LabelId label, VertexId v) {
-  std::string k = LabelIndexPrefix(label);
-  PutU64(&k, v);
+  std::string k(kLabelIndexKeySize, '\0');
+  EncodeLabelIndexKey(label, v, k.data());
   return k;
 }
 

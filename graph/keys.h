@@ -52,6 +52,16 @@ inline constexpr size_t kLabelIndexKeySize = 16;
 // big-endian.
 uint32_t Bucket(uint64_t id);
 
+// The fixed-size keys written into a caller's buffer, for loops that should
+// not allocate (the std::string versions below build the same bytes).
+void EncodeVertexKey(VertexId v, char out[kVertexKeySize]);
+void EncodeOutEdgeKey(VertexId src, LabelId label, VertexId dst,
+                      char out[kEdgeKeySize]);
+void EncodeInEdgeKey(VertexId dst, LabelId label, VertexId src,
+                     char out[kEdgeKeySize]);
+void EncodeLabelIndexKey(LabelId label, VertexId v,
+                         char out[kLabelIndexKeySize]);
+
 std::string VertexKey(VertexId v);
 std::string OutEdgeKey(VertexId src, LabelId label, VertexId dst);
 std::string InEdgeKey(VertexId dst, LabelId label, VertexId src);

@@ -218,11 +218,14 @@ class Progress {
     if (!fn_ || (done & 4095) != 0) return;
     Report(phase, done, total);
   }
-  // Reports unless the last report was less than 100 ms ago.
-  void Report(const char* phase, uint64_t done, uint64_t total) {
+  // Reports unless the last report was less than 100 ms ago (or `always`).
+  void Report(const char* phase, uint64_t done, uint64_t total,
+              bool always = false) {
     if (!fn_) return;
     const Clock::time_point now = Clock::now();
-    if (reported_ && now - last_ < std::chrono::milliseconds(100)) return;
+    if (!always && reported_ && now - last_ < std::chrono::milliseconds(100)) {
+      return;
+    }
     reported_ = true;
     last_ = now;
     fn_(LoadProgress{phase, done, total});
@@ -236,19 +239,15 @@ class Progress {
 
 // --- Writing ---------------------------------------------------------------
 
-// A batch is flushed before it passes either limit. Each operation becomes
-// two to four KV entries (32-byte header plus key, 8-aligned, plus the
-// record), well under the estimate below, so a batch stays far from
-// kv::kMaxBatchBytes.
-//
-// An input of up to kMaxOpsPerBatch operations (that fits the byte budget)
-// is one batch: all or nothing. A larger one cannot be atomic anyway, and is
-// written in batches of kStreamingBatchOps, which loads about twice as fast:
-// the engine's per-commit work (sorting the batch, its in-batch duplicate
-// map, the memtable insert) stays in cache (bench/graph_load: 1M edges in
-// 2.7 s with 100k-op batches, 5.0 s with 1M-op batches).
+// By default a load is one bulk batch (ApplyOptions::bulk, kv::DB::Ingest):
+// the whole data set and its metadata are sorted once into a segment of
+// their own, all or nothing whatever the size. With LoadOptions::max_batch_ops
+// set, the load goes through the log in batches of at most that many
+// operations instead (bounded memory, but not atomic). Such a batch is
+// flushed before it passes either limit. Each operation becomes two to four
+// KV entries (32-byte header plus key, 8-aligned, plus the record), well
+// under the estimate below, so a batch stays far from kv::kMaxBatchBytes.
 constexpr size_t kMaxOpsPerBatch = size_t{1} << 20;
-constexpr size_t kStreamingBatchOps = size_t{1} << 17;
 constexpr size_t kBatchByteBudget = kv::kMaxBatchBytes / 4 * 3;
 constexpr size_t kEntryHeader = 32;
 
@@ -293,24 +292,28 @@ size_t EdgeOpBytes(const Properties& properties) {
   return 2 * kEntryHeader + 2 * Align8(kEdgeKeySize) + RecordBytes(properties);
 }
 
-// Accumulates operations and applies them in batches under the limits.
+// Accumulates operations and applies them: as one bulk batch, or in
+// batches under the limits.
 class BatchWriter {
  public:
   // `ts`: ApplyOptions::ts of every batch. With `share_first_commit_ts` and
   // ts == 0, the first batch's commit timestamp becomes the ts of the later
-  // ones, so that the whole load appears at one instant.
+  // ones, so that the whole load appears at one instant. `max_ops` 0: one
+  // bulk batch.
   BatchWriter(GraphDb* db, Timestamp ts, bool share_first_commit_ts,
               uint64_t total_ops, uint64_t max_ops, Progress* progress,
               LoadStats* stats)
       : db_(db),
-        max_ops_(max_ops != 0 ? std::min<uint64_t>(max_ops, kMaxOpsPerBatch)
-                 : total_ops <= kMaxOpsPerBatch ? kMaxOpsPerBatch
-                                                : kStreamingBatchOps),
+        bulk_(max_ops == 0),
+        max_ops_(bulk_ ? std::numeric_limits<uint64_t>::max()
+                       : std::min<uint64_t>(max_ops, kMaxOpsPerBatch)),
         ts_(ts),
         share_(share_first_commit_ts),
         total_ops_(total_ops),
         progress_(progress),
-        stats_(stats) {}
+        stats_(stats) {
+    if (bulk_) batch_.Reserve(total_ops + 4);
+  }
 
   absl::Status PutVertex(VertexId v, std::string_view label,
                          Properties properties, Timestamp ts = 0) {
@@ -334,8 +337,21 @@ class BatchWriter {
     return absl::OkStatus();
   }
 
+  // Graph metadata: part of the bulk batch, or written after the last of
+  // the split batches.
+  void SetMetadata(std::string_view name, std::string_view value) {
+    if (bulk_) {
+      batch_.SetMetadata(name, value);
+    } else {
+      metadata_.emplace_back(name, value);
+    }
+  }
+
   absl::Status Finish() {
     if (!batch_.empty()) ZVERSE_RETURN_IF_ERROR(Flush());
+    for (const auto& [name, value] : metadata_) {
+      ZVERSE_RETURN_IF_ERROR(db_->SetMetadata(name, value));
+    }
     if (!saw_op_ts_) {
       stats_->first_ts = commit_ts_first_;
       stats_->last_ts = commit_ts_last_;
@@ -355,8 +371,8 @@ class BatchWriter {
   }
 
   absl::Status MakeRoom(size_t bytes) {
-    if (!batch_.empty() && (batch_.size() >= max_ops_ ||
-                            bytes_ + bytes > kBatchByteBudget)) {
+    if (!bulk_ && !batch_.empty() &&
+        (batch_.size() >= max_ops_ || bytes_ + bytes > kBatchByteBudget)) {
       return Flush();
     }
     return absl::OkStatus();
@@ -366,6 +382,8 @@ class BatchWriter {
     ApplyOptions apply;
     apply.ts = ts_;
     apply.check_endpoints = false;  // The loader checked them.
+    apply.bulk = bulk_;
+    if (bulk_) progress_->Report("writing", 0, total_ops_);
     absl::StatusOr<Timestamp> t = db_->Apply(batch_, apply);
     if (!t.ok()) {
       if (stats_->batches == 0) return t.status();
@@ -382,16 +400,19 @@ class BatchWriter {
     ++stats_->batches;
     stats_->vertices += pending_vertices_;
     stats_->edges += pending_edges_;
-    written_ += batch_.size();
+    written_ += pending_vertices_ + pending_edges_;
     pending_vertices_ = 0;
     pending_edges_ = 0;
     batch_.Clear();
     bytes_ = 0;
-    progress_->Report("writing", written_, total_ops_);
+    // The end of a phase is always reported.
+    progress_->Report("writing", written_, total_ops_,
+                      /*always=*/written_ >= total_ops_);
     return absl::OkStatus();
   }
 
   GraphDb* db_;
+  const bool bulk_;
   uint64_t max_ops_;
   Timestamp ts_;
   bool share_;
@@ -399,6 +420,7 @@ class BatchWriter {
   Progress* progress_;
   LoadStats* stats_;
   GraphBatch batch_;
+  std::vector<std::pair<std::string, std::string>> metadata_;
   size_t bytes_ = 0;
   uint64_t pending_vertices_ = 0;
   uint64_t pending_edges_ = 0;
@@ -514,13 +536,10 @@ absl::Status WriteSimpleGraph(GraphDb* db, const std::vector<VertexId>& vertices
     }
     ZVERSE_RETURN_IF_ERROR(writer.PutEdge(src, "edge", dst, std::move(props)));
   }
-  ZVERSE_RETURN_IF_ERROR(writer.Finish());
-  ZVERSE_RETURN_IF_ERROR(db->SetMetadata("format", format));
-  ZVERSE_RETURN_IF_ERROR(
-      db->SetMetadata("directed", directed ? "true" : "false"));
-  ZVERSE_RETURN_IF_ERROR(
-      db->SetMetadata("weighted", data.weighted ? "true" : "false"));
-  return absl::OkStatus();
+  writer.SetMetadata("format", format);
+  writer.SetMetadata("directed", directed ? "true" : "false");
+  writer.SetMetadata("weighted", data.weighted ? "true" : "false");
+  return writer.Finish();
 }
 
 // --- Java .properties ------------------------------------------------------
@@ -1380,9 +1399,9 @@ absl::StatusOr<LoadStats> LoadLdbcSnb(GraphDb* db, const std::string& dir,
     ZVERSE_RETURN_IF_ERROR(
         writer.PutEdge(e.src, spec.label, e.dst, std::move(props), e.ts));
   }
+  writer.SetMetadata("format", "ldbc-snb");
+  writer.SetMetadata("directed", "true");
   ZVERSE_RETURN_IF_ERROR(writer.Finish());
-  ZVERSE_RETURN_IF_ERROR(db->SetMetadata("format", "ldbc-snb"));
-  ZVERSE_RETURN_IF_ERROR(db->SetMetadata("directed", "true"));
   stats.write_seconds = SecondsSince(write_start);
   stats.seconds = SecondsSince(start);
   return stats;

@@ -4,13 +4,13 @@
 // Every loader reads and checks its whole input before it writes anything: a
 // malformed line is InvalidArgument naming the file and line ("f.e:17:
 // expected 'src dst', got ..."), and then nothing was written. The checked
-// data is written in atomic batches (GraphDb::Apply with check_endpoints off,
-// since the loader checked them); an input of up to about a million
-// operations (vertices plus stored edges, see LoadOptions::max_batch_ops) is
-// one batch and therefore all-or-nothing. A larger one is written in several
-// batches, and an I/O failure between them (a full disk) leaves the earlier
-// batches visible; the error says how many vertices and edges were
-// committed. Metadata (GraphDb::SetMetadata) is written after the data.
+// data and the graph's metadata (GraphDb::GetMetadata) are then written as
+// one bulk batch (GraphDb::Apply with ApplyOptions::bulk, and check_endpoints
+// off since the loader checked them): sorted once into a segment of its own
+// and all or nothing, whatever the size and whatever fails (a full disk, a
+// crash). The price is memory: the whole graph is held while it is written
+// (about 200 bytes an edge). LoadOptions::max_batch_ops trades that
+// atomicity for bounded memory.
 //
 // Thread safety: one load at a time per GraphDb (they serialize on Apply).
 
@@ -38,11 +38,13 @@ struct LoadOptions {
   Timestamp ts = 0;
   // Called now and then during a long load (at most every 100 ms or so).
   std::function<void(const LoadProgress&)> progress;
-  // Graph operations (a vertex, or one direction of an edge) per
-  // GraphDb::Apply. 0: the default: an input of up to 2^20 operations (and
-  // well under kv::kMaxBatchBytes) is one atomic batch; a larger one is
-  // written in batches of 2^17, which the engine commits about twice as
-  // fast per edge. Values above 2^20 count as 2^20.
+  // 0 (the default): the whole load is one atomic bulk batch. Otherwise the
+  // load goes through the log in batches of at most this many graph
+  // operations (a vertex, or one direction of an edge; values above 2^20
+  // count as 2^20), with the metadata written after them. That bounds the
+  // memory a batch takes, but a failure between batches (a full disk)
+  // leaves the earlier ones visible; the error says how many vertices and
+  // edges were committed.
   uint64_t max_batch_ops = 0;
 };
 
@@ -98,8 +100,8 @@ absl::StatusOr<LoadStats> LoadGraphalytics(GraphDb* db,
 // "edgelist", "directed", "weighted".
 //
 // Timestamps (Graphalytics and edge lists): every version carries
-// LoadOptions::ts, or, when it is 0, the first batch's commit timestamp, so
-// that a load written in several batches still appears at one instant.
+// LoadOptions::ts, or, when it is 0, the (first) batch's commit timestamp,
+// so that a load written in several batches still appears at one instant.
 struct EdgeListInput {
   std::string path;
   bool directed = true;
@@ -153,7 +155,6 @@ absl::StatusOr<LoadStats> LoadEdgeList(GraphDb* db, const EdgeListInput& input,
 //   exist and have the right label); errors name FILE:LINE.
 // * Metadata: "format" = "ldbc-snb", "directed" = "true".
 //
-// The tiny data set (about 120k writes) is written in one atomic batch.
 absl::StatusOr<LoadStats> LoadLdbcSnb(GraphDb* db, const std::string& dir,
                                       const LoadOptions& options = {});
 

@@ -5,6 +5,7 @@
 #endif
 
 #include <algorithm>
+#include <cstring>
 #include <deque>
 #include <thread>
 
@@ -16,6 +17,7 @@
 #include "kv/internal/format.h"
 #include "kv/internal/log.h"
 #include "kv/internal/memtable.h"
+#include "kv/internal/parallel_sort.h"
 #include "kv/internal/segment.h"
 #include "kv/status_macros.h"
 
@@ -33,6 +35,9 @@ constexpr char kIdentityText[] = "ZVerse database\nformat ";
 // A commit group gathers followers up to this many bytes (the first batch
 // alone may be larger).
 constexpr size_t kMaxGroupBytes = size_t{1} << 20;
+// A segment's hash slots count a key's versions and index the directory
+// with 32 bits.
+constexpr size_t kMaxIngestEntries = size_t{1} << 32;
 
 // Sealing and compaction sort in large temporary buffers; glibc keeps what
 // they freed unless asked to return it, which would count against the
@@ -207,26 +212,46 @@ class SourceCursor {
   EntryView entry_;
 };
 
-absl::Status CheckOps(const OpRef* ops, size_t n) {
+std::vector<OpRef> OpRefs(const WriteBatch& batch) {
+  std::vector<OpRef> ops;
+  ops.reserve(batch.Count());
+  for (size_t i = 0; i < batch.Count(); ++i) {
+    const WriteBatch::OpView op = batch.op(i);
+    ops.push_back(OpRef{op.key, op.value, op.deleted, op.ts});
+  }
+  return ops;
+}
+
+// Checks sizes. `max_bytes` bounds the batch's log bytes (0: no bound, for
+// Ingest, which bounds the entry count instead).
+// `op(i)` is entry i (an OpRef or a WriteBatch::OpView).
+template <typename GetOp>
+absl::Status CheckOps(size_t n, GetOp op, size_t max_bytes) {
   if (n == 0) return absl::InvalidArgumentError("empty write batch");
   size_t bytes = 0;
   for (size_t i = 0; i < n; ++i) {
-    if (ops[i].key.size() > kMaxKeySize) {
+    const auto o = op(i);
+    if (o.key.size() > kMaxKeySize) {
       return absl::InvalidArgumentError(
-          absl::StrCat("key of ", ops[i].key.size(),
+          absl::StrCat("key of ", o.key.size(),
                        " bytes exceeds the maximum of ", kMaxKeySize));
     }
-    if (ops[i].value.size() > kMaxValueSize) {
+    if (o.value.size() > kMaxValueSize) {
       return absl::InvalidArgumentError(
-          absl::StrCat("value of ", ops[i].value.size(),
+          absl::StrCat("value of ", o.value.size(),
                        " bytes exceeds the maximum of ", kMaxValueSize));
     }
-    bytes += internal::EntrySize(ops[i].key.size(), ops[i].value.size());
+    bytes += internal::EntrySize(o.key.size(), o.value.size());
   }
-  if (bytes > kMaxBatchBytes) {
+  if (max_bytes != 0 && bytes > max_bytes) {
     return absl::InvalidArgumentError(
         absl::StrCat("write batch of ", bytes,
-                     " bytes exceeds the maximum of ", kMaxBatchBytes));
+                     " bytes exceeds the maximum of ", max_bytes));
+  }
+  if (max_bytes == 0 && n >= kMaxIngestEntries) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("ingest of ", n, " entries exceeds the maximum of ",
+                     kMaxIngestEntries - 1));
   }
   return absl::OkStatus();
 }
@@ -236,29 +261,37 @@ absl::Status CheckOps(const OpRef* ops, size_t n) {
 // ---------------------------------------------------------------------------
 // WriteBatch
 
-void WriteBatch::Put(std::string_view key, std::string_view value) {
-  ops_.push_back(Op{std::string(key), std::string(value), false});
+void WriteBatch::Add(std::string_view key, std::string_view value,
+                     bool deleted, Timestamp ts) {
+  ops_.push_back(Op{data_.size(), key.size(), value.size(), ts, deleted});
+  data_.append(key);
+  data_.append(value);
   bytes_ += internal::EntrySize(key.size(), value.size());
 }
 
-void WriteBatch::Delete(std::string_view key) {
-  ops_.push_back(Op{std::string(key), std::string(), true});
-  bytes_ += internal::EntrySize(key.size(), 0);
+void WriteBatch::Put(std::string_view key, std::string_view value) {
+  Add(key, value, false, 0);
 }
+
+void WriteBatch::Delete(std::string_view key) { Add(key, {}, true, 0); }
 
 void WriteBatch::PutAt(std::string_view key, std::string_view value,
                        Timestamp ts) {
-  ops_.push_back(Op{std::string(key), std::string(value), false, ts});
-  bytes_ += internal::EntrySize(key.size(), value.size());
+  Add(key, value, false, ts);
 }
 
 void WriteBatch::DeleteAt(std::string_view key, Timestamp ts) {
-  ops_.push_back(Op{std::string(key), std::string(), true, ts});
-  bytes_ += internal::EntrySize(key.size(), 0);
+  Add(key, {}, true, ts);
+}
+
+void WriteBatch::Reserve(size_t ops, size_t bytes) {
+  ops_.reserve(ops_.size() + ops);
+  data_.reserve(data_.size() + bytes);
 }
 
 void WriteBatch::Clear() {
   ops_.clear();
+  data_.clear();
   bytes_ = 0;
 }
 
@@ -277,6 +310,7 @@ class DBImpl {
   absl::Status Close();
 
   absl::StatusOr<Timestamp> Commit(const OpRef* ops, size_t n, Timestamp ts);
+  absl::StatusOr<Timestamp> Ingest(const WriteBatch& batch, Timestamp ts);
   absl::Status Seal();
   absl::Status Compact();
   absl::Status Sync();
@@ -288,11 +322,13 @@ class DBImpl {
 
  private:
   struct Writer {
-    const OpRef* ops = nullptr;
+    const OpRef* ops = nullptr;        // kCommit: n entries.
+    const WriteBatch* batch = nullptr;  // kIngest: n entries.
     size_t n = 0;
     Timestamp explicit_ts = 0;
-    // A maintenance request (Seal or Compact) rather than a commit.
-    enum class Kind { kCommit, kSeal, kCompact } kind = Kind::kCommit;
+    // A commit through the log; a bulk ingest, which the leader runs alone;
+    // or a maintenance request.
+    enum class Kind { kCommit, kIngest, kSeal, kCompact } kind = Kind::kCommit;
     bool done = false;
     absl::Status status;
     Timestamp ts = 0;
@@ -309,11 +345,28 @@ class DBImpl {
   // Writes `mem` as segment `number` and opens it.
   absl::StatusOr<std::shared_ptr<Segment>> WriteMemTable(const MemTable& mem,
                                                          uint64_t number);
+  // Queues `w` and waits until it is done (group commit: the writer at the
+  // front leads and commits the ones queued behind it).
+  absl::StatusOr<Timestamp> Run(Writer* w);
+  // The timestamp of writer `x`'s commit (see WriteOptions and
+  // WriteBatch::PutAt); *max_ts is the largest any of its entries carries.
+  // Does not change any state. InvalidArgument for a time in the future.
+  absl::Status CommitTs(const Writer& x, Timestamp now, Timestamp* ts,
+                        Timestamp* max_ts) const
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Writes an ingest's entries as a segment that replaces the active log,
+  // after sealing what the log holds. REQUIRES: mu_ held by the leader.
+  // Sets *changed once the database's files changed (an error after that
+  // must stop writes).
+  absl::Status IngestLocked(Writer* w, bool* changed)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Seals the active log. REQUIRES: mu_ held by the commit leader.
   absl::Status SealLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Merges every segment into one. REQUIRES: mu_ held by the commit leader.
   absl::Status CompactLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  void Publish(std::shared_ptr<const Version> v);
+  // Makes `v` the version readers start from; with `max_ts`, also raises
+  // the newest visible timestamp, in the same step.
+  void Publish(std::shared_ptr<const Version> v, Timestamp max_ts = 0);
   std::shared_ptr<const Version> current() const {
     absl::MutexLock l(&version_mu_);
     return version_;
@@ -655,23 +708,73 @@ absl::Status DBImpl::Recover() {
   return absl::OkStatus();
 }
 
-void DBImpl::Publish(std::shared_ptr<const Version> v) {
+void DBImpl::Publish(std::shared_ptr<const Version> v, Timestamp max_ts) {
   absl::MutexLock l(&version_mu_);
   version_ = std::move(v);
+  visible_ts_ = std::max(visible_ts_, max_ts);
 }
 
 absl::StatusOr<Timestamp> DBImpl::Commit(const OpRef* ops, size_t n,
                                          Timestamp explicit_ts) {
+  ZVERSE_RETURN_IF_ERROR(
+      CheckOps(n, [&](size_t i) { return ops[i]; }, kMaxBatchBytes));
   Writer w;
   w.ops = ops;
   w.n = n;
   w.explicit_ts = explicit_ts;
-  if (ops == nullptr) {
-    w.kind = static_cast<Writer::Kind>(n);
-  } else {
-    ZVERSE_RETURN_IF_ERROR(CheckOps(ops, n));
-  }
+  return Run(&w);
+}
 
+absl::StatusOr<Timestamp> DBImpl::Ingest(const WriteBatch& batch,
+                                         Timestamp explicit_ts) {
+  ZVERSE_RETURN_IF_ERROR(CheckOps(
+      batch.Count(), [&](size_t i) { return batch.op(i); }, /*max_bytes=*/0));
+  Writer w;
+  w.batch = &batch;
+  w.n = batch.Count();
+  w.explicit_ts = explicit_ts;
+  w.kind = Writer::Kind::kIngest;
+  return Run(&w);
+}
+
+absl::Status DBImpl::CommitTs(const Writer& x, Timestamp now, Timestamp* ts,
+                              Timestamp* max_ts) const {
+  const Timestamp limit = std::min<Timestamp>(now, kMaxTimestamp);
+  // Entries that carry their own (import) timestamp.
+  size_t own_ts = 0;
+  Timestamp max_own_ts = 0;
+  for (size_t i = 0; i < x.n; ++i) {
+    const Timestamp t = x.ops != nullptr ? x.ops[i].ts : x.batch->op(i).ts;
+    if (t == 0) continue;
+    ++own_ts;
+    max_own_ts = std::max(max_own_ts, t);
+  }
+  if (max_own_ts > limit) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "entry timestamp ", max_own_ts, " is in the future (now is ", now,
+        "); explicit timestamps import the past"));
+  }
+  if (own_ts == x.n) {
+    *ts = max_own_ts;  // No entry takes the commit's timestamp.
+  } else if (x.explicit_ts != 0) {
+    if (x.explicit_ts > limit) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "explicit timestamp ", x.explicit_ts, " is in the future (now is ",
+          now, "); explicit timestamps import the past"));
+    }
+    *ts = x.explicit_ts;
+  } else {
+    *ts = std::max<Timestamp>(now, last_ts_ + 1);
+    if (*ts > kMaxTimestamp) {
+      return absl::OutOfRangeError("timestamp space exhausted");
+    }
+  }
+  *max_ts = std::max(*ts, max_own_ts);
+  return absl::OkStatus();
+}
+
+absl::StatusOr<Timestamp> DBImpl::Run(Writer* wp) {
+  Writer& w = *wp;
   absl::MutexLock l(&mu_);
   if (closed_ || !open_) {
     return absl::FailedPreconditionError("database is closed");
@@ -689,7 +792,15 @@ absl::StatusOr<Timestamp> DBImpl::Commit(const OpRef* ops, size_t n,
   // This writer leads: it commits itself and the writers queued behind it.
   std::vector<Writer*> group;
   absl::Status s = bg_error_;
-  if (s.ok() && w.kind != Writer::Kind::kCommit) {
+  if (s.ok() && w.kind == Writer::Kind::kIngest) {
+    // Alone: its entries go to a segment of their own, not to the log.
+    bool changed = false;
+    s = IngestLocked(&w, &changed);
+    if (!s.ok() && changed) bg_error_ = s;
+    ReleaseFreeMemory();
+    w.status = s;
+    group.push_back(&w);
+  } else if (s.ok() && w.kind != Writer::Kind::kCommit) {
     s = SealLocked();
     if (s.ok() && w.kind == Writer::Kind::kCompact) s = CompactLocked();
     // A half-done seal may have put a segment in place that supersedes the
@@ -723,46 +834,15 @@ absl::StatusOr<Timestamp> DBImpl::Commit(const OpRef* ops, size_t n,
       }();
       if (!group.empty() && bytes + x_bytes > kMaxGroupBytes) break;
       group.push_back(x);
-      const Timestamp limit = std::min<Timestamp>(now, kMaxTimestamp);
-      // Entries that carry their own (import) timestamp.
-      size_t own_ts = 0;
-      Timestamp max_own_ts = 0;
-      for (size_t i = 0; i < x->n; ++i) {
-        const Timestamp t = x->ops[i].ts;
-        if (t == 0) continue;
-        ++own_ts;
-        max_own_ts = std::max(max_own_ts, t);
-      }
-      if (max_own_ts > limit) {
-        x->status = absl::InvalidArgumentError(absl::StrCat(
-            "entry timestamp ", max_own_ts, " is in the future (now is ", now,
-            "); explicit timestamps import the past"));
+      Timestamp ts, x_max_ts;
+      if (absl::Status ts_status = CommitTs(*x, now, &ts, &x_max_ts);
+          !ts_status.ok()) {
+        x->status = std::move(ts_status);
         rejected.push_back(x);
         continue;
       }
-      Timestamp ts;
-      if (own_ts == x->n) {
-        ts = max_own_ts;  // No entry takes the commit's timestamp.
-      } else if (x->explicit_ts != 0) {
-        if (x->explicit_ts > limit) {
-          x->status = absl::InvalidArgumentError(absl::StrCat(
-              "explicit timestamp ", x->explicit_ts,
-              " is in the future (now is ", now,
-              "); explicit timestamps import the past"));
-          rejected.push_back(x);
-          continue;
-        }
-        ts = x->explicit_ts;
-      } else {
-        ts = std::max<Timestamp>(now, last_ts_ + 1);
-        if (ts > kMaxTimestamp) {
-          x->status = absl::OutOfRangeError("timestamp space exhausted");
-          rejected.push_back(x);
-          continue;
-        }
-      }
-      last_ts_ = std::max({last_ts_, ts, max_own_ts});
-      max_ts = std::max({max_ts, ts, max_own_ts});
+      last_ts_ = std::max(last_ts_, x_max_ts);
+      max_ts = std::max(max_ts, x_max_ts);
       x->ts = ts;
       bytes += x_bytes;
       const uint32_t batch_index = static_cast<uint32_t>(next_seq_ - first_seq);
@@ -904,13 +984,196 @@ absl::Status DBImpl::SealLocked() {
   return env_->SyncDir(path_);
 }
 
+namespace {
+
+// An ingest's entries, encoded in key order into one buffer.
+class IngestSource : public internal::SegmentSource {
+ public:
+  // Entry i starts at data() + offsets[i]; first[i] marks a key's first.
+  std::unique_ptr<uint64_t[]> arena;  // 8-byte aligned, as entries must be.
+  std::vector<uint64_t> offsets;
+  std::vector<bool> first;
+
+  const char* data() const { return reinterpret_cast<const char*>(arena.get()); }
+  const char* at(size_t i) const { return data() + offsets[i]; }
+  size_t count() const override { return offsets.size(); }
+  std::string_view key(size_t i) const override {
+    return std::string_view(at(i) + internal::kEntryHeaderSize,
+                            internal::LoadU32(at(i) + 16));
+  }
+  uint64_t ts(size_t i) const override { return internal::LoadU64(at(i) + 8); }
+  bool first_of_key(size_t i) const override { return first[i]; }
+  size_t size(size_t i) const override {
+    return internal::EntrySize(internal::LoadU32(at(i) + 16),
+                               internal::LoadU32(at(i) + 20));
+  }
+  void Encode(size_t i, char* out) const override {
+    std::memcpy(out, at(i), size(i));
+  }
+};
+
+}  // namespace
+
+absl::Status DBImpl::IngestLocked(Writer* w, bool* changed) {
+  *changed = false;
+  const Timestamp now = env_->NowMicros();
+  Timestamp ts, max_ts;
+  ZVERSE_RETURN_IF_ERROR(CommitTs(*w, now, &ts, &max_ts));
+  const size_t n = w->n;
+  const WriteBatch& batch = *w->batch;
+  auto ts_of = [&](uint32_t k) {
+    const Timestamp t = batch.op(k).ts;
+    return t != 0 ? t : ts;
+  };
+
+  // Key order (key asc, ts desc); among equal (key, ts) the later write
+  // first, so that it is the one kept. Items carry the key's first 24 bytes
+  // (zero padded, big-endian words) and its size, which settle the
+  // comparison of keys of up to 24 bytes without leaving the sorted array.
+  struct Item {
+    uint64_t p[3];
+    uint32_t i;
+    uint32_t size;
+  };
+  constexpr size_t kInline = sizeof(Item::p);
+  std::vector<Item> items(n);
+  for (size_t i = 0; i < n; ++i) {
+    const std::string_view key = batch.op(i).key;
+    char buf[kInline] = {};
+    std::memcpy(buf, key.data(), std::min(kInline, key.size()));
+    Item& item = items[i];
+    for (int w = 0; w < 3; ++w) {
+      uint64_t v;
+      std::memcpy(&v, buf + 8 * w, 8);
+      item.p[w] = __builtin_bswap64(v);
+    }
+    item.i = static_cast<uint32_t>(i);
+    item.size = static_cast<uint32_t>(key.size());
+  }
+  // Three-way comparison of two items' keys.
+  auto compare_keys = [&](const Item& a, const Item& b) {
+    for (int w = 0; w < 3; ++w) {
+      if (a.p[w] != b.p[w]) return a.p[w] < b.p[w] ? -1 : 1;
+    }
+    if (a.size <= kInline && b.size <= kInline) {
+      return a.size == b.size ? 0 : a.size < b.size ? -1 : 1;
+    }
+    return batch.op(a.i).key.compare(batch.op(b.i).key);
+  };
+  internal::ParallelSort(items.begin(), items.end(),
+                         [&](const Item& a, const Item& b) {
+    const int c = compare_keys(a, b);
+    if (c != 0) return c < 0;
+    const Timestamp ta = ts_of(a.i), tb = ts_of(b.i);
+    if (ta != tb) return ta > tb;
+    return a.i > b.i;
+  });
+
+  // Drop replaced writes (keeping the kept ones' indices at the front of
+  // `items`), and encode the rest in key order.
+  IngestSource source;
+  source.first.reserve(n);
+  source.offsets.reserve(n);
+  size_t kept = 0, bytes = 0;
+  for (size_t i = 0; i < n; ++i) {
+    const uint32_t k = items[i].i;
+    bool first = true;
+    if (kept > 0 && compare_keys(items[kept - 1], items[i]) == 0) {
+      if (ts_of(items[kept - 1].i) == ts_of(k)) continue;  // Replaced.
+      first = false;
+    }
+    items[kept++] = items[i];
+    source.first.push_back(first);
+    source.offsets.push_back(bytes);
+    const WriteBatch::OpView op = batch.op(k);
+    bytes += internal::EntrySize(op.key.size(),
+                                 op.deleted ? 0 : op.value.size());
+  }
+  source.arena.reset(new uint64_t[bytes / 8 + 1]);
+  internal::ParallelFor(kept, size_t{1} << 16, [&](size_t begin, size_t end) {
+    char* base = reinterpret_cast<char*>(source.arena.get());
+    for (size_t i = begin; i < end; ++i) {
+      const uint32_t k = items[i].i;
+      const WriteBatch::OpView op = batch.op(k);
+      internal::EncodeEntry(op.key, op.deleted ? std::string_view() : op.value,
+                            ts_of(k),
+                            op.deleted ? internal::kEntryTombstone : 0,
+                            base + source.offsets[i]);
+    }
+  });
+  items = std::vector<Item>();
+
+  // Seal what the log holds, so that the active log is empty and the
+  // ingested segment can take its number (and rank above every segment).
+  if (absl::Status sealed = SealLocked(); !sealed.ok()) {
+    *changed = true;  // As for a failed Seal.
+    return sealed;
+  }
+  std::shared_ptr<const Version> v = current();
+  const uint64_t number = log_->log()->number;
+  {
+    internal::SegmentMeta meta{number, number, number};
+    absl::Status written =
+        internal::WriteSegmentFile(env_, path_, meta, source);
+    if (!written.ok()) {
+      (void)env_->RemoveFile(internal::SegmentTempName(path_, number));
+      return written;
+    }
+  }
+  source = IngestSource();
+
+  // The log that takes over from the one the segment replaces. Until the
+  // rename below, the database's state is unchanged: a crash leaves an
+  // empty older log (dropped at open) and a temporary file (deleted).
+  const uint64_t next_number = next_file_number_++;
+  const std::string next_path = internal::LogFileName(path_, next_number);
+  absl::StatusOr<std::shared_ptr<LogWriter>> next_log = LogWriter::Create(
+      env_, next_path, next_number,
+      LogCapacity(options_.seal_threshold_bytes, 0));
+  absl::Status s = next_log.status();
+  if (s.ok()) s = env_->SyncDir(path_);
+  if (!s.ok()) {
+    next_log = absl::StatusOr<std::shared_ptr<LogWriter>>();
+    (void)env_->RemoveFile(next_path);
+    (void)env_->RemoveFile(internal::SegmentTempName(path_, number));
+    return s;
+  }
+  *changed = true;
+  ZVERSE_RETURN_IF_ERROR(
+      env_->RenameFile(internal::SegmentTempName(path_, number),
+                       internal::SegmentFileName(path_, number)));
+  ZVERSE_RETURN_IF_ERROR(env_->SyncDir(path_));
+  ZVERSE_ASSIGN_OR_RETURN(
+      auto seg,
+      Segment::Open(env_, internal::SegmentFileName(path_, number), number));
+  auto nv = std::make_shared<Version>();
+  nv->segments.reserve(v->segments.size() + 1);
+  nv->segments.push_back(std::move(seg));
+  nv->segments.insert(nv->segments.end(), v->segments.begin(),
+                      v->segments.end());
+  nv->mem = std::make_shared<MemTable>((*next_log)->log(), ExpectedEntries());
+  const std::string old_path = log_->log()->path;
+  log_ = *std::move(next_log);
+  last_ts_ = std::max(last_ts_, max_ts);
+  w->ts = ts;
+  Publish(std::move(nv), max_ts);
+  // The ingest is durable and visible. The log it replaced is empty, and
+  // Open deletes it if this does not: a failure here fails nothing.
+  (void)env_->RemoveFile(old_path);
+  (void)env_->SyncDir(path_);
+  return absl::OkStatus();
+}
+
 absl::Status DBImpl::Seal() {
-  return Commit(nullptr, static_cast<size_t>(Writer::Kind::kSeal), 0).status();
+  Writer w;
+  w.kind = Writer::Kind::kSeal;
+  return Run(&w).status();
 }
 
 absl::Status DBImpl::Compact() {
-  return Commit(nullptr, static_cast<size_t>(Writer::Kind::kCompact), 0)
-      .status();
+  Writer w;
+  w.kind = Writer::Kind::kCompact;
+  return Run(&w).status();
 }
 
 absl::Status DBImpl::CompactLocked() {
@@ -1353,13 +1616,14 @@ absl::StatusOr<Timestamp> DB::Delete(std::string_view key,
 
 absl::StatusOr<Timestamp> DB::Write(const WriteBatch& batch,
                                     const WriteOptions& options) {
-  std::vector<OpRef> ops;
-  ops.reserve(batch.Count());
-  for (const auto& op : batch.ops()) {
-    ops.push_back(OpRef{op.key, op.value, op.deleted, op.ts});
-  }
+  std::vector<OpRef> ops = OpRefs(batch);
   if (ops.empty()) return absl::InvalidArgumentError("empty write batch");
   return impl_->Commit(ops.data(), ops.size(), options.ts);
+}
+
+absl::StatusOr<Timestamp> DB::Ingest(const WriteBatch& batch,
+                                     const WriteOptions& options) {
+  return impl_->Ingest(batch, options.ts);
 }
 
 absl::StatusOr<Snapshot> DB::GetSnapshot(Timestamp as_of) const {

@@ -113,6 +113,9 @@ struct Entry {
 // atomic batch can hold versions from many moments (a bulk load that keeps
 // each record's creation time). Within a batch, a later write of the same
 // key at the same timestamp replaces an earlier one.
+//
+// Keys and values are copied into one buffer owned by the batch (no
+// allocation per entry).
 class WriteBatch {
  public:
   void Put(std::string_view key, std::string_view value);
@@ -120,19 +123,40 @@ class WriteBatch {
   void PutAt(std::string_view key, std::string_view value, Timestamp ts);
   void DeleteAt(std::string_view key, Timestamp ts);
   void Clear();
+  // Preallocates room for `ops` more entries holding `bytes` more bytes of
+  // keys and values.
+  void Reserve(size_t ops, size_t bytes);
   size_t Count() const { return ops_.size(); }
   // Approximate bytes the batch occupies in the log.
   size_t ApproximateSize() const { return bytes_; }
 
-  struct Op {
-    std::string key;
-    std::string value;
+  // Entry `i` (< Count()). The views stay valid until the batch changes.
+  struct OpView {
+    std::string_view key;
+    std::string_view value;  // Empty for a delete.
     bool deleted = false;
-    Timestamp ts = 0;  // 0: the commit's timestamp.
+    Timestamp ts = 0;        // 0: the commit's timestamp.
   };
-  const std::vector<Op>& ops() const { return ops_; }
+  OpView op(size_t i) const {
+    const Op& o = ops_[i];
+    return OpView{std::string_view(data_.data() + o.offset, o.key_size),
+                  std::string_view(data_.data() + o.offset + o.key_size,
+                                   o.value_size),
+                  o.deleted, o.ts};
+  }
 
  private:
+  struct Op {
+    size_t offset;  // Of the key in data_; the value follows it.
+    size_t key_size;
+    size_t value_size;
+    Timestamp ts;
+    bool deleted;
+  };
+  void Add(std::string_view key, std::string_view value, bool deleted,
+           Timestamp ts);
+
+  std::string data_;
   std::vector<Op> ops_;
   size_t bytes_ = 0;
 };
@@ -231,6 +255,19 @@ class DB {
   // own timestamp (PutAt/DeleteAt), the largest of those.
   absl::StatusOr<Timestamp> Write(const WriteBatch& batch,
                                   const WriteOptions& options = {});
+
+  // Bulk load: writes `batch` straight into a new sealed segment, bypassing
+  // the log and the memtable, so that each entry is sorted once and written
+  // once. The batch has Write's semantics (timestamps, atomicity, a later
+  // write of a (key, ts) replaces an earlier one, also across commits) and
+  // is durable when Ingest returns, whatever the sync mode. It is not bound
+  // by kMaxBatchBytes: a batch of any size (up to 2^32 - 1 entries; memory
+  // permitting, about twice its bytes are held while it is written) is all
+  // or nothing, also across a crash. Unsealed writes are sealed first, so
+  // prefer few large ingests to many small ones; each adds a segment (see
+  // Compact). Concurrent writers wait while it runs.
+  absl::StatusOr<Timestamp> Ingest(const WriteBatch& batch,
+                                   const WriteOptions& options = {});
 
   // A snapshot as of `as_of` (kLatest: the newest committed state).
   // InvalidArgument if as_of is 0.

@@ -2,9 +2,11 @@
 
 #include <algorithm>
 #include <cstring>
+#include <memory>
 
 #include "absl/strings/str_cat.h"
 #include "kv/interleave.h"
+#include "kv/internal/parallel_sort.h"
 #include "kv/status_macros.h"
 #define XXH_INLINE_ALL
 #include "xxhash.h"
@@ -46,6 +48,14 @@ class BufferedWriter {
     buf_.append(static_cast<const char*>(p), n);
     return absl::OkStatus();
   }
+  // Room for `n` more bytes at the end of the buffer, which the caller
+  // fills before the next call. REQUIRES: n <= kWriteBufferSize.
+  absl::StatusOr<char*> Reserve(size_t n) {
+    if (buf_.size() + n > kWriteBufferSize) ZVERSE_RETURN_IF_ERROR(Flush());
+    const size_t at = buf_.size();
+    buf_.resize(at + n);
+    return buf_.data() + at;
+  }
   absl::Status Flush() {
     if (buf_.empty()) return absl::OkStatus();
     absl::Status s = file_->Append(buf_);
@@ -60,47 +70,107 @@ class BufferedWriter {
 
 }  // namespace
 
+std::string SegmentTempName(const std::string& dir, uint64_t number) {
+  return SegmentFileName(dir, number) + ".tmp";
+}
+
+namespace {
+
+// Pre-encoded entries (a log's or other segments'), copied as they are.
+class EncodedSource : public SegmentSource {
+ public:
+  explicit EncodedSource(const std::vector<SegmentInput>& entries)
+      : e_(entries) {}
+  size_t count() const override { return e_.size(); }
+  std::string_view key(size_t i) const override { return e_[i].key; }
+  uint64_t ts(size_t i) const override { return e_[i].ts; }
+  bool first_of_key(size_t i) const override {
+    return i == 0 || e_[i].key != e_[i - 1].key;
+  }
+  size_t size(size_t i) const override { return e_[i].size; }
+  void Encode(size_t i, char* out) const override {
+    std::memcpy(out, e_[i].entry, e_[i].size);
+  }
+
+ private:
+  const std::vector<SegmentInput>& e_;
+};
+
+// Index records are written through a small buffer that also feeds the
+// index checksum.
+class IndexWriter {
+ public:
+  IndexWriter(BufferedWriter* out, XXH3_state_t* state)
+      : out_(out), state_(state) {}
+  absl::Status Write(const char* p, size_t n) {
+    if (used_ + n > sizeof(buf_)) ZVERSE_RETURN_IF_ERROR(Flush());
+    std::memcpy(buf_ + used_, p, n);
+    used_ += n;
+    return absl::OkStatus();
+  }
+  absl::Status Flush() {
+    XXH3_64bits_update(state_, buf_, used_);
+    absl::Status s = out_->Write(buf_, used_);
+    used_ = 0;
+    return s;
+  }
+
+ private:
+  BufferedWriter* out_;
+  XXH3_state_t* state_;
+  char buf_[64 << 10];
+  size_t used_ = 0;
+};
+
+}  // namespace
+
 absl::Status WriteSegment(Env* env, const std::string& dir,
                           const SegmentMeta& meta,
                           const std::vector<SegmentInput>& entries) {
-  const size_t n = entries.size();
-  // Physical order: by interleaved key, ties by (key, ts). The first eight
-  // interleaved bytes, as a big-endian integer, settle most comparisons.
-  std::vector<uint64_t> ikey_offsets(n + 1);
-  size_t total = 0;
-  for (size_t i = 0; i < n; ++i) {
-    ikey_offsets[i] = total;
-    total += InterleavedSize(entries[i].key.size());
-  }
-  ikey_offsets[n] = total;
-  std::string ikeys(total, '\0');
-  std::vector<uint64_t> prefix(n);
-  for (size_t i = 0; i < n; ++i) {
-    char* p = ikeys.data() + ikey_offsets[i];
-    InterleaveTo(entries[i].key, entries[i].ts, p);
-    uint64_t v;
-    std::memcpy(&v, p, 8);  // Every encoding has at least 8 bytes.
-    prefix[i] = __builtin_bswap64(v);
-  }
-  std::vector<uint32_t> order(n);
-  for (size_t i = 0; i < n; ++i) order[i] = static_cast<uint32_t>(i);
-  std::sort(order.begin(), order.end(), [&](uint32_t a, uint32_t b) {
-    if (prefix[a] != prefix[b]) return prefix[a] < prefix[b];
-    const std::string_view ia(ikeys.data() + ikey_offsets[a],
-                              ikey_offsets[a + 1] - ikey_offsets[a]);
-    const std::string_view ib(ikeys.data() + ikey_offsets[b],
-                              ikey_offsets[b + 1] - ikey_offsets[b]);
-    const int c = ia.compare(ib);
-    if (c != 0) return c < 0;
-    const int k = entries[a].key.compare(entries[b].key);
-    if (k != 0) return k < 0;
-    return entries[a].ts < entries[b].ts;
-  });
-  ikeys.clear();
-  ikeys.shrink_to_fit();
+  ZVERSE_RETURN_IF_ERROR(
+      WriteSegmentFile(env, dir, meta, EncodedSource(entries)));
+  ZVERSE_RETURN_IF_ERROR(env->RenameFile(SegmentTempName(dir, meta.number),
+                                         SegmentFileName(dir, meta.number)));
+  return env->SyncDir(dir);
+}
 
-  const std::string path = SegmentFileName(dir, meta.number);
-  const std::string tmp = path + ".tmp";
+absl::Status WriteSegmentFile(Env* env, const std::string& dir,
+                              const SegmentMeta& meta,
+                              const SegmentSource& entries) {
+  const size_t n = entries.count();
+  // Physical order: by interleaved key, ties by (key, ts). Items carry the
+  // first 16 interleaved bytes (zero padded) as two big-endian words. For
+  // keys of 8 bytes or more those bytes hold every timestamp byte, so two
+  // such items that tie have equal timestamps, and the rest of their
+  // interleaved keys orders like their keys: like their positions in
+  // `entries`, which is in key order. Only ties involving a shorter key
+  // need the full comparison.
+  struct Item {
+    uint64_t hi;
+    uint64_t lo;
+    uint32_t i;
+    bool short_key;
+  };
+  std::vector<Item> order(n);
+  for (size_t i = 0; i < n; ++i) {
+    char head[16] = {};
+    const std::string_view key = entries.key(i);
+    InterleaveTo(key.substr(0, 8), entries.ts(i), head);
+    uint64_t hi, lo;
+    std::memcpy(&hi, head, 8);
+    std::memcpy(&lo, head + 8, 8);
+    order[i] = Item{__builtin_bswap64(hi), __builtin_bswap64(lo),
+                    static_cast<uint32_t>(i), key.size() < 8};
+  }
+  ParallelSort(order.begin(), order.end(), [&](const Item& a, const Item& b) {
+    if (a.hi != b.hi) return a.hi < b.hi;
+    if (a.lo != b.lo) return a.lo < b.lo;
+    if (!a.short_key && !b.short_key) return a.i < b.i;
+    return CompareInterleaved(entries.key(a.i), entries.ts(a.i),
+                              entries.key(b.i), entries.ts(b.i)) < 0;
+  });
+
+  const std::string tmp = SegmentTempName(dir, meta.number);
   ZVERSE_ASSIGN_OR_RETURN(auto file, env->NewWritableFile(tmp, true));
   BufferedWriter out(file.get());
   char header[kFileHeaderSize];
@@ -110,52 +180,91 @@ absl::Status WriteSegment(Env* env, const std::string& dir,
   std::vector<uint64_t> offsets(n);
   uint64_t pos = kFileHeaderSize;
   uint64_t min_ts = n == 0 ? 0 : UINT64_MAX, max_ts = 0;
-  for (uint32_t i : order) {
+  for (const Item& item : order) {
+    const size_t i = item.i;
+    const size_t size = entries.size(i);
+    if (size <= kWriteBufferSize) {
+      ZVERSE_ASSIGN_OR_RETURN(char* dst, out.Reserve(size));
+      entries.Encode(i, dst);
+    } else {
+      std::unique_ptr<char[]> big(new char[size]);
+      entries.Encode(i, big.get());
+      ZVERSE_RETURN_IF_ERROR(out.Write(big.get(), size));
+    }
     offsets[i] = pos;
-    ZVERSE_RETURN_IF_ERROR(out.Write(entries[i].entry, entries[i].size));
-    pos += entries[i].size;
-    min_ts = std::min(min_ts, entries[i].ts);
-    max_ts = std::max(max_ts, entries[i].ts);
+    pos += size;
+    const uint64_t ts = entries.ts(i);
+    min_ts = std::min(min_ts, ts);
+    max_ts = std::max(max_ts, ts);
   }
+  order = std::vector<Item>();
   const uint64_t dir_offset = pos;
 
-  // Directory in key order, and the hash table of keys.
-  std::string dir_buf(16 * n, '\0');
+  // Directory in key order, then the hash table of keys.
+  XXH3_state_t* state = XXH3_createState();
+  XXH3_64bits_reset(state);
+  struct FreeState {
+    XXH3_state_t* s;
+    ~FreeState() { XXH3_freeState(s); }
+  } free_state{state};
+  IndexWriter index(&out, state);
   uint64_t key_count = 0;
+  std::vector<bool> first(n);
   for (size_t i = 0; i < n; ++i) {
-    const bool newest = i == 0 || entries[i].key != entries[i - 1].key;
+    const bool newest = entries.first_of_key(i);
+    first[i] = newest;
     key_count += newest;
-    StoreU64(dir_buf.data() + 16 * i, offsets[i]);
-    StoreU64(dir_buf.data() + 16 * i + 8,
-             entries[i].ts | (newest ? kDirNewestFlag : 0));
+    char rec[16];
+    StoreU64(rec, offsets[i]);
+    StoreU64(rec + 8, entries.ts(i) | (newest ? kDirNewestFlag : 0));
+    ZVERSE_RETURN_IF_ERROR(index.Write(rec, sizeof(rec)));
   }
+  ZVERSE_RETURN_IF_ERROR(index.Flush());
   const uint64_t slots = key_count + key_count * 3 / 7 + 1;  // Load <= 0.7.
   std::string hash_buf(kSlotSize * slots, '\0');
-  for (size_t i = 0; i < n;) {
-    size_t j = i + 1;
-    while (j < n && entries[j].key == entries[i].key) ++j;
-    const uint64_t h = KeyHash(entries[i].key);
-    uint64_t s = static_cast<uint64_t>(
+  auto home = [slots](uint64_t h) {
+    return static_cast<uint64_t>(
         (static_cast<unsigned __int128>(h) * slots) >> 64);
+  };
+  // Inserts run a window behind the hashing, whose home slots are
+  // prefetched: the table is far larger than the caches.
+  constexpr size_t kWindow = 16;
+  struct Pending {
+    uint64_t hash;
+    size_t i;
+  };
+  Pending window[kWindow];
+  size_t pending = 0;
+  auto insert = [&](const Pending& p) {
+    size_t j = p.i + 1;
+    while (j < n && !first[j]) ++j;
+    uint64_t s = home(p.hash);
     while (LoadU32(hash_buf.data() + kSlotSize * s + 28) != 0) {
       if (++s == slots) s = 0;
     }
     char* slot = hash_buf.data() + kSlotSize * s;
-    StoreU64(slot, h);
-    StoreU64(slot + 8, offsets[i]);
-    StoreU64(slot + 16, entries[i].ts);
-    StoreU32(slot + 24, static_cast<uint32_t>(i));
-    StoreU32(slot + 28, static_cast<uint32_t>(j - i));
-    i = j;
+    StoreU64(slot, p.hash);
+    StoreU64(slot + 8, offsets[p.i]);
+    StoreU64(slot + 16, entries.ts(p.i));
+    StoreU32(slot + 24, static_cast<uint32_t>(p.i));
+    StoreU32(slot + 28, static_cast<uint32_t>(j - p.i));
+  };
+  for (size_t i = 0; i < n; ++i) {
+    if (!first[i]) continue;
+    const uint64_t h = KeyHash(entries.key(i));
+    __builtin_prefetch(hash_buf.data() + kSlotSize * home(h), 1);
+    if (pending == kWindow) {
+      insert(window[0]);
+      std::copy(window + 1, window + kWindow, window);
+      --pending;
+    }
+    window[pending++] = Pending{h, i};
   }
-  ZVERSE_RETURN_IF_ERROR(out.Write(dir_buf.data(), dir_buf.size()));
+  for (size_t k = 0; k < pending; ++k) insert(window[k]);
+  offsets = std::vector<uint64_t>();
   ZVERSE_RETURN_IF_ERROR(out.Write(hash_buf.data(), hash_buf.size()));
-  XXH3_state_t* state = XXH3_createState();
-  XXH3_64bits_reset(state);
-  XXH3_64bits_update(state, dir_buf.data(), dir_buf.size());
   XXH3_64bits_update(state, hash_buf.data(), hash_buf.size());
   const uint64_t index_checksum = XXH3_64bits_digest(state);
-  XXH3_freeState(state);
 
   char footer[kFooterSize] = {};
   StoreU64(footer + kFtMagic, kFooterMagic);
@@ -166,7 +275,7 @@ absl::Status WriteSegment(Env* env, const std::string& dir,
   StoreU64(footer + kFtDataOffset, kFileHeaderSize);
   StoreU64(footer + kFtDataBytes, dir_offset - kFileHeaderSize);
   StoreU64(footer + kFtDirOffset, dir_offset);
-  StoreU64(footer + kFtHashOffset, dir_offset + dir_buf.size());
+  StoreU64(footer + kFtHashOffset, dir_offset + 16 * n);
   StoreU64(footer + kFtHashSlots, slots);
   StoreU64(footer + kFtMinTs, min_ts);
   StoreU64(footer + kFtMaxTs, max_ts);
@@ -177,9 +286,7 @@ absl::Status WriteSegment(Env* env, const std::string& dir,
   ZVERSE_RETURN_IF_ERROR(out.Write(footer, sizeof(footer)));
   ZVERSE_RETURN_IF_ERROR(out.Flush());
   ZVERSE_RETURN_IF_ERROR(file->Sync());
-  ZVERSE_RETURN_IF_ERROR(file->Close());
-  ZVERSE_RETURN_IF_ERROR(env->RenameFile(tmp, path));
-  return env->SyncDir(dir);
+  return file->Close();
 }
 
 absl::StatusOr<std::shared_ptr<Segment>> Segment::Open(Env* env,

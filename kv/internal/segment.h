@@ -63,6 +63,32 @@ absl::Status WriteSegment(Env* env, const std::string& dir,
                           const SegmentMeta& meta,
                           const std::vector<SegmentInput>& entries);
 
+// The entries of a segment to write, in key order (key asc, ts desc)
+// without duplicate (key, ts), encoded on demand, so that a writer need not
+// hold them encoded in memory. Called from several threads at once (the
+// physical-order sort): implementations must be safe for concurrent reads.
+class SegmentSource {
+ public:
+  virtual ~SegmentSource() = default;
+  virtual size_t count() const = 0;
+  virtual std::string_view key(size_t i) const = 0;
+  virtual uint64_t ts(size_t i) const = 0;
+  // Whether entry i is its key's first (newest) one: i == 0 or key(i) !=
+  // key(i - 1).
+  virtual bool first_of_key(size_t i) const = 0;
+  // The encoded size of entry i, and its encoding (format.h EncodeEntry).
+  virtual size_t size(size_t i) const = 0;
+  virtual void Encode(size_t i, char* out) const = 0;
+};
+
+// The first half of WriteSegment: writes and syncs the segment under its
+// temporary name, SegmentTempName(dir, meta.number), and stops there. On
+// failure the temporary file may remain (Open deletes such files).
+absl::Status WriteSegmentFile(Env* env, const std::string& dir,
+                              const SegmentMeta& meta,
+                              const SegmentSource& entries);
+std::string SegmentTempName(const std::string& dir, uint64_t number);
+
 class Segment {
  public:
   static absl::StatusOr<std::shared_ptr<Segment>> Open(Env* env,

@@ -41,8 +41,22 @@ using ModelEdgeKey = std::tuple<VertexId, std::string, VertexId>;
 struct ModelGraph {
   std::map<VertexId, ModelVertex> vertices;
   std::map<ModelEdgeKey, Properties> edges;
+  std::map<std::string, std::string> metadata;  // Names "m1" and "m2".
   bool operator==(const ModelGraph&) const = default;
 };
+
+// Adds the metadata "m1" and "m2" as of `ts` to `g`.
+absl::Status ReadMetadata(const GraphDb& db, Timestamp ts, ModelGraph* g) {
+  for (const char* name : {"m1", "m2"}) {
+    absl::StatusOr<std::string> v = db.GetMetadata(name, ts);
+    if (v.ok()) {
+      g->metadata[name] = *v;
+    } else if (!absl::IsNotFound(v.status())) {
+      return v.status();
+    }
+  }
+  return absl::OkStatus();
+}
 
 Properties Sorted(Properties p) {
   std::sort(p.begin(), p.end(), [](const NamedProperty& a,
@@ -77,6 +91,9 @@ bool ApplyToModel(const GraphBatch::Op& op, ModelGraph* m) {
       return true;
     case GraphBatch::OpKind::kRemoveEdge:
       return m->edges.erase({op.a, op.label, op.b}) == 1;
+    case GraphBatch::OpKind::kSetMetadata:
+      m->metadata[op.label] = op.value;
+      return true;
   }
   return false;
 }
@@ -196,6 +213,7 @@ TEST_P(GraphModelTest, SnapshotsMatchTheModelAtEveryCommit) {
   ModelGraph model;
   std::vector<std::pair<Timestamp, ModelGraph>> states;
   int rejected = 0;
+  int bulk = 0;
   for (int round = 0; round < 80; ++round) {
     GraphBatch batch;
     ModelGraph next = model;
@@ -215,6 +233,12 @@ TEST_P(GraphModelTest, SnapshotsMatchTheModelAtEveryCommit) {
       const char* el = kEdgeLabels[rng() % 3];
       switch (rng() % 10) {
         case 0:
+          if (rng() % 4 == 0) {
+            batch.SetMetadata(rng() % 2 ? "m1" : "m2",
+                              absl::StrCat("value ", round, "/", i));
+            break;
+          }
+          [[fallthrough]];
         case 1:
         case 2:
           batch.PutVertex(universe[rng() % universe.size()], vl,
@@ -243,7 +267,11 @@ TEST_P(GraphModelTest, SnapshotsMatchTheModelAtEveryCommit) {
       }
       valid = valid && ApplyToModel(batch.ops().back(), &next);
     }
-    absl::StatusOr<Timestamp> ts = db->Apply(batch);
+    // A quarter of the batches take the bulk path (their own segment).
+    ApplyOptions apply;
+    apply.bulk = rng() % 4 == 0;
+    bulk += apply.bulk;
+    absl::StatusOr<Timestamp> ts = db->Apply(batch, apply);
     if (!valid) {
       ++rejected;
       ASSERT_FALSE(ts.ok()) << "round " << round << " should fail";
@@ -257,6 +285,7 @@ TEST_P(GraphModelTest, SnapshotsMatchTheModelAtEveryCommit) {
     states.emplace_back(*ts, model);
   }
   EXPECT_GT(rejected, 0);
+  EXPECT_GT(bulk, 5);
   ASSERT_GT(states.size(), 10u);
 
   auto check_all = [&](GraphDb& g) {
@@ -264,11 +293,13 @@ TEST_P(GraphModelTest, SnapshotsMatchTheModelAtEveryCommit) {
       const auto& [ts, want] = states[i];
       ASSERT_OK_AND_ASSIGN(GraphSnapshot snap, g.GetSnapshot(ts));
       ASSERT_OK_AND_ASSIGN(ModelGraph got, ReadBack(snap, universe));
+      ASSERT_OK(ReadMetadata(g, ts, &got));
       EXPECT_EQ(got, want) << "as of " << ts << "\n got: " << Describe(got)
                            << "\nwant: " << Describe(want);
       // Just before the commit: the previous state.
       ASSERT_OK_AND_ASSIGN(GraphSnapshot prev, g.GetSnapshot(ts - 1));
       ASSERT_OK_AND_ASSIGN(ModelGraph got_prev, ReadBack(prev, universe));
+      ASSERT_OK(ReadMetadata(g, ts - 1, &got_prev));
       EXPECT_EQ(got_prev, i == 0 ? ModelGraph() : states[i - 1].second);
     }
   };

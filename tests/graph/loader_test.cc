@@ -379,7 +379,10 @@ TEST(EdgeListTest, EmptyListLoadsNothing) {
                        LoadEdgeList(db.get(), {dir.Sub("g.txt"), true}));
   EXPECT_EQ(stats.vertices, 0u);
   EXPECT_EQ(stats.edges, 0u);
-  EXPECT_EQ(stats.batches, 0u);
+  EXPECT_EQ(stats.batches, 1u);  // The metadata.
+  EXPECT_EQ(Metadata(*db, "format"), "edgelist");
+  ASSERT_OK_AND_ASSIGN(GraphSnapshot snap, db->GetSnapshot());
+  EXPECT_EQ(Ids(snap), std::vector<VertexId>{});
 }
 
 // --- Malformed input: an error naming FILE:LINE, and nothing written --------

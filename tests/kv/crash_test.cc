@@ -3,7 +3,8 @@
 // moment (during writes, group commits, seals, compactions, or its own
 // recovery) and then checks that every acknowledged write survived, that each
 // writer's surviving writes form a prefix of what it issued, and that Verify
-// passes.
+// passes. A second test does the same with bulk ingests, which must be all
+// or nothing.
 //
 // crash_slow_test (label slow) runs more rounds.
 
@@ -215,6 +216,121 @@ TEST(CrashTest, AcknowledgedWritesSurviveKill9) {
   printf("%d rounds: %llu acknowledged writes; %d kills interrupted a seal\n",
          kRounds, static_cast<unsigned long long>(total_acked),
          killed_mid_seal);
+}
+
+// Bulk ingests under kill -9: a child ingests batches (half of their entries
+// with their own past timestamps) while another thread commits through the
+// log. Every acknowledged batch survives whole; any other batch is either
+// whole or absent; the ingests that survive form a prefix.
+constexpr uint32_t kIngestEntries = 3000;
+
+std::string IngestKey(int round, uint32_t batch, uint32_t j) {
+  return absl::StrFormat("i%02d/%06u/%05u", round, batch, j);
+}
+
+[[noreturn]] void IngestChildMain(const std::string& dir, int round,
+                                  int ack_fd) {
+  Options o;
+  o.sync_mode = SyncMode::kAlways;
+  o.seal_threshold_bytes = 16 << 10;
+  absl::StatusOr<std::unique_ptr<DB>> db = DB::Open(dir, o);
+  if (!db.ok()) _exit(2);
+  std::thread logger([&] {
+    for (uint32_t i = 0;; ++i) {
+      if (!(*db)->Put(KeyOf(round, 9, i), ValueOf(round, 9, i)).ok()) _exit(3);
+    }
+  });
+  const Timestamp past = 1'600'000'000'000'000;
+  for (uint32_t b = 0;; ++b) {
+    WriteBatch batch;
+    for (uint32_t j = 0; j < kIngestEntries; ++j) {
+      if (j % 2 == 0) {
+        batch.Put(IngestKey(round, b, j), ValueOf(round, b, j));
+      } else {
+        batch.PutAt(IngestKey(round, b, j), ValueOf(round, b, j), past + j);
+      }
+    }
+    absl::StatusOr<Timestamp> r = (*db)->Ingest(batch);
+    if (!r.ok()) {
+      fprintf(stderr, "child ingest: %s\n", r.status().ToString().c_str());
+      _exit(4);
+    }
+    if (write(ack_fd, &b, sizeof(b)) != sizeof(b)) _exit(5);
+  }
+}
+
+TEST(CrashTest, IngestsAreAllOrNothingUnderKill9) {
+  TempDir tmp;
+  const std::string dir = tmp.Sub("db");
+  std::mt19937_64 rng(777);
+  std::map<int, uint32_t> acked;  // round -> acknowledged batches
+  uint64_t total_acked = 0, survived_unacked = 0;
+  for (int round = 0; round < kRounds; ++round) {
+    const int delay_ms = 5 + static_cast<int>(rng() % 300);
+    SCOPED_TRACE(absl::StrCat("round ", round, ", kill after ", delay_ms,
+                              " ms"));
+    int fds[2];
+    ASSERT_EQ(pipe(fds), 0);
+    fflush(nullptr);
+    const pid_t pid = fork();
+    ASSERT_GE(pid, 0);
+    if (pid == 0) {
+      close(fds[0]);
+      IngestChildMain(dir, round, fds[1]);
+    }
+    close(fds[1]);
+    std::this_thread::sleep_for(std::chrono::milliseconds(delay_ms));
+    kill(pid, SIGKILL);
+    int status = 0;
+    ASSERT_EQ(waitpid(pid, &status, 0), pid);
+    ASSERT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL)
+        << "the child stopped by itself with exit code "
+        << (WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+    uint32_t b;
+    uint32_t n = 0;
+    while (read(fds[0], &b, sizeof(b)) == sizeof(b)) {
+      ASSERT_EQ(b, n) << "acks arrive in order";
+      n = b + 1;
+    }
+    close(fds[0]);
+    acked[round] = n;
+    total_acked += n;
+
+    Options o;
+    o.create_if_missing = round == 0;
+    absl::StatusOr<std::unique_ptr<DB>> db = DB::Open(dir, o);
+    ASSERT_OK(db);
+    for (const auto& [r, batches] : acked) {
+      // Count the surviving entries of each batch.
+      ASSERT_OK_AND_ASSIGN(
+          std::vector<Entry> found,
+          (*db)->Scan(absl::StrFormat("i%02d/", r),
+                      absl::StrFormat("i%02d0", r)));
+      std::map<uint32_t, uint32_t> per_batch;
+      for (const Entry& e : found) {
+        uint32_t batch = 0, j = 0;
+        ASSERT_EQ(sscanf(e.key.c_str() + 4, "%06u/%05u", &batch, &j), 2)
+            << e.key;
+        ASSERT_EQ(e.value, ValueOf(r, batch, j)) << e.key;
+        ++per_batch[batch];
+      }
+      uint32_t expect = 0;
+      for (const auto& [batch, count] : per_batch) {
+        EXPECT_EQ(count, kIngestEntries)
+            << "batch " << batch << " of round " << r << " is partial";
+        EXPECT_EQ(batch, expect) << "surviving ingests form a prefix";
+        expect = batch + 1;
+      }
+      EXPECT_GE(per_batch.size(), batches)
+          << "acknowledged ingests of round " << r << " are lost";
+      if (r == round) survived_unacked += per_batch.size() - batches;
+    }
+    ASSERT_OK((*db)->Verify());
+  }
+  EXPECT_GT(total_acked, 3u);
+  printf("%d rounds: %llu acknowledged ingests, %llu more survived\n",
+         kRounds, static_cast<unsigned long long>(total_acked),
+         static_cast<unsigned long long>(survived_unacked));
 }
 
 }  // namespace

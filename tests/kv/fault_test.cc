@@ -1,5 +1,6 @@
 // I/O faults injected through FaultEnv: failed syncs, a full disk, short
-// writes, during commits and during seals; and group commit under load. The
+// writes, during commits, seals, compactions and bulk ingests; and group
+// commit under load. The
 // caller gets the error, later writes fail, reads keep working, and after a
 // reopen with the real Env the database holds exactly the acknowledged
 // commits (the failed one may or may not be there) and passes Verify.
@@ -340,6 +341,134 @@ TEST_P(CompactFaultTest, Compact) {
 
 INSTANTIATE_TEST_SUITE_P(Faults, CompactFaultTest,
                          ::testing::ValuesIn(kCompactFaults),
+                         [](const auto& info) { return info.param.name; });
+
+// Faults during a bulk Ingest (after an explicit Seal, so that the faults hit
+// the ingested segment, file 2, and the log that follows it, file 3).
+// Before the segment is renamed into place a fault fails the ingest cleanly:
+// the database is unchanged and keeps taking writes. Between the rename and
+// the directory sync the ingest fails and the database refuses writes until
+// reopened, like a failed seal. After that, only the removal of the empty
+// log it replaced is left, which Open would redo: the ingest succeeds.
+// Either way the ingest is all or nothing after a reopen.
+enum class IngestOutcome { kClean, kStopped, kDone };
+
+struct IngestFault {
+  const char* name;
+  IngestOutcome outcome;
+  void (*arm)(FaultEnv&);
+};
+
+void PrintTo(const IngestFault& f, std::ostream* os) { *os << f.name; }
+
+const IngestFault kIngestFaults[] = {
+    {"SegmentAppendFull", IngestOutcome::kClean,
+     [](FaultEnv& e) {
+       e.FailAppends(absl::ResourceExhaustedError("injected ENOSPC"), ".seg");
+     }},
+    {"SegmentShortWrite", IngestOutcome::kClean,
+     [](FaultEnv& e) {
+       e.FailAppends(absl::ResourceExhaustedError("injected ENOSPC"), ".seg",
+                     100);
+     }},
+    {"SegmentSyncFails", IngestOutcome::kClean,
+     [](FaultEnv& e) {
+       e.FailSyncs(absl::InternalError("injected EIO"), ".seg");
+     }},
+    {"SegmentCreateFails", IngestOutcome::kClean,
+     [](FaultEnv& e) {
+       e.FailNewWritableFiles(absl::ResourceExhaustedError("injected ENOSPC"),
+                              ".seg");
+     }},
+    {"NextLogCreateFails", IngestOutcome::kClean,
+     [](FaultEnv& e) {
+       e.FailNewWritableFiles(absl::ResourceExhaustedError("injected ENOSPC"),
+                              "000003.log");
+     }},
+    {"NextLogHeaderWriteFails", IngestOutcome::kClean,
+     [](FaultEnv& e) {
+       e.FailAppends(absl::ResourceExhaustedError("injected ENOSPC"),
+                     "000003.log");
+     }},
+    {"SyncDirBeforeRenameFails", IngestOutcome::kClean,
+     [](FaultEnv& e) {
+       e.FailSyncDirs(absl::InternalError("injected EIO"));
+     }},
+    {"SyncDirAfterRenameFails", IngestOutcome::kStopped,
+     [](FaultEnv& e) {
+       e.FailSyncDirs(absl::InternalError("injected EIO"), /*pass=*/1);
+     }},
+    {"SyncDirAfterLogRemovalFails", IngestOutcome::kDone,
+     [](FaultEnv& e) {
+       e.FailSyncDirs(absl::InternalError("injected EIO"), /*pass=*/2);
+     }},
+};
+
+class IngestFaultTest : public FaultTest,
+                        public ::testing::WithParamInterface<IngestFault> {};
+
+TEST_P(IngestFaultTest, Ingest) {
+  constexpr int kFirst = 500, kLast = 700;
+  const IngestOutcome outcome = GetParam().outcome;
+  FaultEnv env;
+  env.set_skip_syncs(true);
+  {
+    ASSERT_OK_AND_ASSIGN(auto db, Open(&env, SyncMode::kNever));
+    ASSERT_NO_FATAL_FAILURE(WriteAcked(*db, 0, 50));
+    ASSERT_OK(db->Seal());
+    WriteBatch batch;
+    for (int i = kFirst; i < kLast; ++i) batch.Put(Key(i), Value(i));
+    GetParam().arm(env);
+    const absl::Status s = db->Ingest(batch).status();
+    EXPECT_GE(env.injected(), 1);
+    env.ClearFaults();
+    switch (outcome) {
+      case IngestOutcome::kClean: {
+        EXPECT_FALSE(s.ok());
+        // Nothing changed: the batch is invisible, writes go on.
+        ASSERT_NO_FATAL_FAILURE(ExpectExactlyAcked(*db, -1));
+        ASSERT_NO_FATAL_FAILURE(WriteAcked(*db, 50, 60));
+        WriteBatch more;
+        more.Put(Key(60), Value(60));
+        ASSERT_OK(db->Ingest(more));
+        acked_.insert(60);
+        break;
+      }
+      case IngestOutcome::kStopped:
+        EXPECT_FALSE(s.ok());
+        ASSERT_NO_FATAL_FAILURE(ExpectFailedButReadable(*db));
+        EXPECT_FALSE(db->Ingest(batch).ok());
+        break;
+      case IngestOutcome::kDone:
+        EXPECT_OK(s);
+        for (int i = kFirst; i < kLast; ++i) acked_.insert(i);
+        ASSERT_NO_FATAL_FAILURE(ExpectExactlyAcked(*db, -1));
+        ASSERT_NO_FATAL_FAILURE(WriteAcked(*db, 50, 60));
+        break;
+    }
+  }
+  if (outcome == IngestOutcome::kClean) {
+    for (const auto& f : std::filesystem::directory_iterator(tmp_.path())) {
+      EXPECT_FALSE(absl::EndsWith(f.path().string(), ".tmp")) << f.path();
+    }
+  }
+  // After a reopen: all of the batch or none of it.
+  {
+    ASSERT_OK_AND_ASSIGN(auto db, Open(Env::Default(), SyncMode::kAlways));
+    int found = 0;
+    for (int i = kFirst; i < kLast; ++i) found += db->Get(Key(i)).ok();
+    EXPECT_TRUE(found == 0 || found == kLast - kFirst) << found;
+    if (outcome == IngestOutcome::kClean) EXPECT_EQ(found, 0);
+    if (outcome == IngestOutcome::kDone) EXPECT_EQ(found, kLast - kFirst);
+    if (found != 0) {
+      for (int i = kFirst; i < kLast; ++i) acked_.insert(i);
+    }
+  }
+  ReopenAndCheck(/*maybe=*/-1);
+}
+
+INSTANTIATE_TEST_SUITE_P(Faults, IngestFaultTest,
+                         ::testing::ValuesIn(kIngestFaults),
                          [](const auto& info) { return info.param.name; });
 
 // Minimal reproduction: Seal fails after the segment was renamed into place
