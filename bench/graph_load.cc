@@ -56,8 +56,9 @@ Flags (--flag=value or --flag value):
                       uniform; or uniform: both uniform
   --undirected        load as undirected (stores both directions)
   --weighted          add a weight column (float64 property "weight")
-  --batch_ops N       graph operations per GraphDb::Apply (default: the
-                      loader's, about 1M)
+  --batch_ops N       load through the log in batches of N graph
+                      operations (LoadOptions::max_batch_ops; default 0:
+                      the whole load is one atomic bulk ingest)
   --seed S            generator seed (default 42)
   --dir DIR           parent of the scratch directory (default /tmp); the
                       file and database are deleted afterwards
@@ -76,7 +77,7 @@ struct Config {
   uint64_t seed = 42;
   std::string dir = "/tmp";
   bool keep = false;
-  uint64_t batch_ops = 0;  // 0: the loader's default.
+  uint64_t batch_ops = 0;  // 0: one bulk ingest (the loader's default).
   std::string json_path;
   std::string markdown_path;
 };

@@ -176,9 +176,9 @@ void GraphBatch::RemoveEdge(VertexId src, std::string_view label, VertexId dst,
 
 void GraphBatch::SetMetadata(std::string_view name, std::string_view value,
                              Timestamp ts) {
-  Op op{OpKind::kSetMetadata, 0, 0, std::string(name), {}, ts};
-  op.value = std::string(value);
-  ops_.push_back(std::move(op));
+  ops_.push_back(Op{OpKind::kSetMetadata, 0, metadata_values_.size(),
+                    std::string(name), {}, ts});
+  metadata_values_.emplace_back(value);
 }
 
 std::string_view DiffKindName(DiffEntry::Kind kind) {
@@ -697,6 +697,19 @@ absl::StatusOr<std::string> EncodeProperties(ApplyState* state,
 
 absl::StatusOr<Timestamp> GraphDb::Apply(const GraphBatch& batch,
                                          const ApplyOptions& options) {
+  return ApplyImpl(batch, options, nullptr);
+}
+
+absl::StatusOr<Timestamp> GraphDb::Apply(GraphBatch&& batch,
+                                         const ApplyOptions& options) {
+  absl::StatusOr<Timestamp> ts = ApplyImpl(batch, options, &batch);
+  batch = GraphBatch();
+  return ts;
+}
+
+absl::StatusOr<Timestamp> GraphDb::ApplyImpl(const GraphBatch& batch,
+                                             const ApplyOptions& options,
+                                             GraphBatch* consumed) {
   if (batch.empty()) return absl::InvalidArgumentError("empty graph batch");
   absl::MutexLock l(&impl_->write_mu);
   ZVERSE_ASSIGN_OR_RETURN(kv::Snapshot latest, kv_->GetSnapshot(kLatest));
@@ -726,7 +739,7 @@ absl::StatusOr<Timestamp> GraphDb::Apply(const GraphBatch& batch,
     // large batch's buffers.
     size_t bytes = 0;
     for (const GraphBatch::Op& op : batch.ops()) {
-      bytes += 2 * kEdgeKeySize + 16 * op.properties.size() + op.value.size();
+      bytes += 2 * kEdgeKeySize + 16 * op.properties.size();
     }
     kv_batch.Reserve(2 * batch.size(), bytes);
   }
@@ -814,15 +827,18 @@ absl::StatusOr<Timestamp> GraphDb::Apply(const GraphBatch& batch,
         if (op.label.empty()) {
           return absl::InvalidArgumentError("empty metadata name");
         }
-        kv_batch.PutAt(MetadataKey(op.label), op.value, op.ts);
+        kv_batch.PutAt(MetadataKey(op.label), batch.metadata_value(op),
+                       op.ts);
         break;
     }
   }
+  if (consumed != nullptr) *consumed = GraphBatch();  // `batch` is gone.
   kv::WriteOptions write_options;
   write_options.ts = options.ts;
-  ZVERSE_ASSIGN_OR_RETURN(Timestamp ts,
-                          options.bulk ? kv_->Ingest(kv_batch, write_options)
-                                       : kv_->Write(kv_batch, write_options));
+  ZVERSE_ASSIGN_OR_RETURN(
+      Timestamp ts, options.bulk
+                        ? kv_->Ingest(std::move(kv_batch), write_options)
+                        : kv_->Write(kv_batch, write_options));
   state.PublishNames();
   return ts;
 }

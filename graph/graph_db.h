@@ -94,7 +94,10 @@ class GraphBatch {
 
   size_t size() const { return ops_.size(); }
   bool empty() const { return ops_.empty(); }
-  void Clear() { ops_.clear(); }
+  void Clear() {
+    ops_.clear();
+    metadata_values_.clear();
+  }
 
   enum class OpKind {
     kPutVertex,
@@ -106,18 +109,23 @@ class GraphBatch {
   struct Op {
     OpKind kind;
     VertexId a = 0;       // The vertex, or the edge's source.
-    VertexId b = 0;       // The edge's destination.
+    VertexId b = 0;       // The edge's destination; kSetMetadata: the
+                          // value's index (see metadata_value).
     std::string label;    // Vertex or edge label; the metadata's name.
     Properties properties;
     Timestamp ts = 0;
-    std::string value;    // The metadata's value.
   };
   // Preallocates room for `ops` more operations.
   void Reserve(size_t ops) { ops_.reserve(ops_.size() + ops); }
+  // The value of a kSetMetadata operation of this batch.
+  const std::string& metadata_value(const Op& op) const {
+    return metadata_values_[op.b];
+  }
   const std::vector<Op>& ops() const { return ops_; }
 
  private:
   std::vector<Op> ops_;
+  std::vector<std::string> metadata_values_;
 };
 
 struct GraphOptions {
@@ -274,6 +282,11 @@ class GraphDb {
   // batch is visible.
   absl::StatusOr<Timestamp> Apply(const GraphBatch& batch,
                                   const ApplyOptions& options = {});
+  // The same, releasing the batch's memory as soon as it is translated into
+  // KV entries (large loads hold less at once). `batch` is empty after the
+  // call, whatever its outcome.
+  absl::StatusOr<Timestamp> Apply(GraphBatch&& batch,
+                                  const ApplyOptions& options = {});
 
   // Single-operation conveniences.
   absl::StatusOr<Timestamp> PutVertex(VertexId v, std::string_view label,
@@ -312,6 +325,11 @@ class GraphDb {
  private:
   explicit GraphDb(std::unique_ptr<kv::DB> kv);
   absl::Status LoadDictionaries();
+  // Apply's body; releases *consumed (if not null, and == &batch) once the
+  // batch is translated, before it is written.
+  absl::StatusOr<Timestamp> ApplyImpl(const GraphBatch& batch,
+                                      const ApplyOptions& options,
+                                      GraphBatch* consumed);
 
   struct Impl;
   std::unique_ptr<kv::DB> kv_;

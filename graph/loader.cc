@@ -384,7 +384,8 @@ class BatchWriter {
     apply.check_endpoints = false;  // The loader checked them.
     apply.bulk = bulk_;
     if (bulk_) progress_->Report("writing", 0, total_ops_);
-    absl::StatusOr<Timestamp> t = db_->Apply(batch_, apply);
+    // The batch is released while it is written (GraphDb::Apply&&).
+    absl::StatusOr<Timestamp> t = db_->Apply(std::move(batch_), apply);
     if (!t.ok()) {
       if (stats_->batches == 0) return t.status();
       return absl::Status(

@@ -310,7 +310,9 @@ class DBImpl {
   absl::Status Close();
 
   absl::StatusOr<Timestamp> Commit(const OpRef* ops, size_t n, Timestamp ts);
-  absl::StatusOr<Timestamp> Ingest(const WriteBatch& batch, Timestamp ts);
+  // `consumed` (null, or &batch) is released once the entries are encoded.
+  absl::StatusOr<Timestamp> Ingest(const WriteBatch& batch,
+                                   WriteBatch* consumed, Timestamp ts);
   absl::Status Seal();
   absl::Status Compact();
   absl::Status Sync();
@@ -324,6 +326,7 @@ class DBImpl {
   struct Writer {
     const OpRef* ops = nullptr;        // kCommit: n entries.
     const WriteBatch* batch = nullptr;  // kIngest: n entries.
+    WriteBatch* consumed = nullptr;     // kIngest: release once encoded.
     size_t n = 0;
     Timestamp explicit_ts = 0;
     // A commit through the log; a bulk ingest, which the leader runs alone;
@@ -726,11 +729,13 @@ absl::StatusOr<Timestamp> DBImpl::Commit(const OpRef* ops, size_t n,
 }
 
 absl::StatusOr<Timestamp> DBImpl::Ingest(const WriteBatch& batch,
+                                         WriteBatch* consumed,
                                          Timestamp explicit_ts) {
   ZVERSE_RETURN_IF_ERROR(CheckOps(
       batch.Count(), [&](size_t i) { return batch.op(i); }, /*max_bytes=*/0));
   Writer w;
   w.batch = &batch;
+  w.consumed = consumed;
   w.n = batch.Count();
   w.explicit_ts = explicit_ts;
   w.kind = Writer::Kind::kIngest;
@@ -1102,6 +1107,7 @@ absl::Status DBImpl::IngestLocked(Writer* w, bool* changed) {
     }
   });
   items = std::vector<Item>();
+  if (w->consumed != nullptr) *w->consumed = WriteBatch();  // `batch` is gone.
 
   // Seal what the log holds, so that the active log is empty and the
   // ingested segment can take its number (and rank above every segment).
@@ -1623,7 +1629,14 @@ absl::StatusOr<Timestamp> DB::Write(const WriteBatch& batch,
 
 absl::StatusOr<Timestamp> DB::Ingest(const WriteBatch& batch,
                                      const WriteOptions& options) {
-  return impl_->Ingest(batch, options.ts);
+  return impl_->Ingest(batch, nullptr, options.ts);
+}
+
+absl::StatusOr<Timestamp> DB::Ingest(WriteBatch&& batch,
+                                     const WriteOptions& options) {
+  absl::StatusOr<Timestamp> ts = impl_->Ingest(batch, &batch, options.ts);
+  batch = WriteBatch();
+  return ts;
 }
 
 absl::StatusOr<Snapshot> DB::GetSnapshot(Timestamp as_of) const {

@@ -67,7 +67,8 @@ Properties Sorted(Properties p) {
 }
 
 // Applies `op` to `m`; false if the database must reject it.
-bool ApplyToModel(const GraphBatch::Op& op, ModelGraph* m) {
+bool ApplyToModel(const GraphBatch& batch, const GraphBatch::Op& op,
+                  ModelGraph* m) {
   switch (op.kind) {
     case GraphBatch::OpKind::kPutVertex:
       m->vertices[op.a] = ModelVertex{op.label, Sorted(op.properties)};
@@ -92,7 +93,7 @@ bool ApplyToModel(const GraphBatch::Op& op, ModelGraph* m) {
     case GraphBatch::OpKind::kRemoveEdge:
       return m->edges.erase({op.a, op.label, op.b}) == 1;
     case GraphBatch::OpKind::kSetMetadata:
-      m->metadata[op.label] = op.value;
+      m->metadata[op.label] = batch.metadata_value(op);
       return true;
   }
   return false;
@@ -265,7 +266,7 @@ TEST_P(GraphModelTest, SnapshotsMatchTheModelAtEveryCommit) {
           break;
         }
       }
-      valid = valid && ApplyToModel(batch.ops().back(), &next);
+      valid = valid && ApplyToModel(batch, batch.ops().back(), &next);
     }
     // A quarter of the batches take the bulk path (their own segment).
     ApplyOptions apply;

@@ -1,6 +1,6 @@
 # Run with cmake -P (see CMakeLists.txt). Installs the build in ZVERSE_BUILD_DIR
 # into WORK_DIR/prefix, builds the consumer project in WORK_DIR/build against
-# it, and runs the consumer on a database in WORK_DIR/db.
+# it, and runs the consumers (KV and graph) on databases in WORK_DIR.
 cmake_minimum_required(VERSION 3.25)
 
 foreach(var ZVERSE_BUILD_DIR WORK_DIR CONSUMER_SOURCE_DIR GENERATOR
@@ -35,7 +35,9 @@ run(install ${CMAKE_COMMAND} --install ${ZVERSE_BUILD_DIR} --prefix ${prefix}
 file(GLOB config_files ${prefix}/lib*/cmake/zverse/zverseConfig.cmake
                        ${prefix}/lib/*/cmake/zverse/zverseConfig.cmake)
 foreach(expected include/zverse/kv/db.h include/zverse/kv/env.h
-                 include/zverse/kv/interleave.h include/zverse/kv/status_macros.h)
+                 include/zverse/kv/interleave.h include/zverse/kv/status_macros.h
+                 include/zverse/graph/graph_db.h include/zverse/graph/boost_graph.h
+                 include/zverse/graph/algorithms.h include/zverse/graph/loader.h)
   if(NOT EXISTS ${prefix}/${expected})
     message(FATAL_ERROR "install test: ${expected} was not installed")
   endif()
@@ -58,4 +60,5 @@ run(build ${CMAKE_COMMAND} --build ${consumer_build})
 
 message(STATUS "install test: running the consumer")
 run(consumer ${consumer_build}/app ${db_dir})
+run(graph_consumer ${consumer_build}/graph_app ${WORK_DIR}/graph_db)
 message(STATUS "install test: OK")
