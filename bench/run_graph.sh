@@ -10,7 +10,7 @@
 #   JOBS       build parallelism (default 2)
 #   BENCH_DIR  parent directory for the scratch databases (default /tmp)
 #   BIG_EDGES  edge count of the large run (default 10000000; 0 skips it;
-#              it needs about 5.5 GB of memory)
+#              it needs about 3.7 GB of memory)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

@@ -147,8 +147,10 @@ class ProgressLine {
       text = absl::StrFormat("%s: %d / %d (%.0f%%)", p.phase, p.done, p.total,
                              100.0 * static_cast<double>(p.done) /
                                  static_cast<double>(p.total));
-    } else {
+    } else if (p.done > 0) {
       text = absl::StrFormat("%s: %d lines", p.phase, p.done);
+    } else {
+      text = absl::StrFormat("%s...", p.phase);
     }
     width_ = std::max(width_, text.size());
     absl::FPrintF(err_, "\r%-*s", static_cast<int>(width_), text);

@@ -383,7 +383,8 @@ class BatchWriter {
     apply.ts = ts_;
     apply.check_endpoints = false;  // The loader checked them.
     apply.bulk = bulk_;
-    if (bulk_) progress_->Report("writing", 0, total_ops_);
+    // One ingest: nothing to count until it is done.
+    if (bulk_) progress_->Report("writing", 0, 0, /*always=*/true);
     // The batch is released while it is written (GraphDb::Apply&&).
     absl::StatusOr<Timestamp> t = db_->Apply(std::move(batch_), apply);
     if (!t.ok()) {

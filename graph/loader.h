@@ -28,8 +28,10 @@ namespace zverse::graph {
 
 struct LoadProgress {
   std::string phase;     // "reading", "writing".
-  uint64_t done = 0;     // Lines read or records written so far.
-  uint64_t total = 0;    // 0 when unknown.
+  uint64_t done = 0;     // Lines read or operations written so far.
+  uint64_t total = 0;    // 0 when unknown (a bulk write reports done = 0,
+                         // total = 0 as it starts, and done = total at the
+                         // end).
 };
 
 struct LoadOptions {
