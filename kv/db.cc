@@ -1163,6 +1163,7 @@ absl::Status DBImpl::IngestLocked(Writer* w, bool* changed) {
   last_ts_ = std::max(last_ts_, max_ts);
   w->ts = ts;
   Publish(std::move(nv), max_ts);
+  commits_.fetch_add(1, std::memory_order_relaxed);
   // The ingest is durable and visible. The log it replaced is empty, and
   // Open deletes it if this does not: a failure here fails nothing.
   (void)env_->RemoveFile(old_path);

@@ -410,6 +410,7 @@ class ModelRun {
     WriteOptions wo;
     if (!every_own && rng_() % 4 == 0) wo.ts = ExplicitTs(pool[0]);
     const bool rejected = future || (!every_own && wo.ts > now);
+    const uint64_t commits_before = db_->GetStats().commits;
     absl::StatusOr<Timestamp> r = db_->Ingest(batch, wo);
     SCOPED_TRACE(absl::StrCat("ingest of ", n, " ts=", wo.ts));
     if (rejected) {
@@ -434,6 +435,7 @@ class ModelRun {
       model_.Apply(o.key, t, o.value);  // Later wins.
     }
     EXPECT_EQ(db_->GetStats().memtable_entries, 0u) << "after Ingest";
+    EXPECT_EQ(db_->GetStats().commits, commits_before + 1);
   }
 
   // --- Checks.
