@@ -69,10 +69,19 @@ struct Version {
   std::shared_ptr<MemTable> mem;
 };
 
+// Shared by a DB and its snapshots (which may outlive it).
+struct PrefetchControl {
+  std::atomic<bool> on{true};
+  std::atomic<uint64_t> calls{0};
+  std::atomic<uint64_t> ranges{0};
+  std::atomic<uint64_t> bytes{0};
+};
+
 struct SnapshotState {
   std::shared_ptr<const Version> version;
   Timestamp as_of = 0;
   uint64_t max_seq = 0;
+  std::shared_ptr<PrefetchControl> prefetch;
 
   absl::StatusOr<EntryView> MemEntry(const MemTable::Node* n) const {
     const LogFile& log = version->mem->log();
@@ -303,7 +312,9 @@ class DBImpl {
   DBImpl(std::string path, const Options& options)
       : path_(std::move(path)),
         options_(options),
-        env_(options.env != nullptr ? options.env : Env::Default()) {}
+        env_(options.env != nullptr ? options.env : Env::Default()) {
+    prefetch_->on.store(options.prefetch_hints, std::memory_order_relaxed);
+  }
   ~DBImpl() { (void)Close(); }
 
   absl::Status Open();
@@ -410,6 +421,10 @@ class DBImpl {
   std::atomic<uint64_t> commits_{0};
   std::atomic<uint64_t> syncs_{0};
   uint64_t recovered_dropped_bytes_ = 0;
+
+ public:
+  const std::shared_ptr<PrefetchControl> prefetch_ =
+      std::make_shared<PrefetchControl>();
 };
 
 absl::Status DBImpl::CheckIdentity(bool* created) {
@@ -1325,6 +1340,7 @@ absl::StatusOr<Snapshot> DBImpl::GetSnapshot(Timestamp as_of) const {
     s->max_seq = visible_seq_;
     s->as_of = as_of == kLatest ? visible_ts_ : as_of;
   }
+  s->prefetch = prefetch_;
   return Snapshot(std::move(s));
 }
 
@@ -1357,6 +1373,9 @@ Stats DBImpl::GetStats() const {
     st.log_bytes = log_size;
   }
   st.commits = commits_.load(std::memory_order_relaxed);
+  st.prefetch_calls = prefetch_->calls.load(std::memory_order_relaxed);
+  st.prefetch_ranges = prefetch_->ranges.load(std::memory_order_relaxed);
+  st.prefetch_bytes = prefetch_->bytes.load(std::memory_order_relaxed);
   st.syncs = syncs_.load(std::memory_order_relaxed);
   st.recovered_dropped_bytes = recovered_dropped_bytes_;
   return st;
@@ -1435,6 +1454,67 @@ absl::StatusOr<std::string_view> Snapshot::Get(std::string_view key) const {
   ZVERSE_ASSIGN_OR_RETURN(Record r, GetRecord(key));
   if (r.deleted) return absl::NotFoundError("key not found (deleted)");
   return r.value;
+}
+
+PrefetchStats Snapshot::Prefetch(const std::vector<KeyRange>& ranges) const {
+  PrefetchStats stats;
+  stats.ranges = ranges.size();
+  if (state_ == nullptr || ranges.empty() ||
+      !state_->prefetch->on.load(std::memory_order_relaxed)) {
+    return stats;
+  }
+  struct Extent {
+    size_t segment;  // Index into version->segments.
+    uint64_t begin, end;
+  };
+  std::vector<Extent> extents;
+  const auto& segments = state_->version->segments;
+  for (size_t k = 0; k < segments.size(); ++k) {
+    const Segment& seg = *segments[k];
+    if (seg.min_ts() > state_->as_of || !seg.EnsureIndex().ok()) continue;
+    const size_t n = seg.entry_count();
+    for (const KeyRange& r : ranges) {
+      size_t i = seg.LowerBound(r.start);
+      const size_t stop = std::min(
+          n, i + Snapshot::kMaxPrefetchVersions);
+      uint64_t lo = UINT64_MAX, hi = 0;
+      for (; i < stop; ++i) {
+        if (!r.end.empty() && seg.DirKey(i) >= r.end) break;
+        const uint64_t off = seg.DirOffset(i);
+        lo = std::min(lo, off);
+        // Entries are at least a header long; the page holding the header
+        // holds the key, and short values with it.
+        hi = std::max(hi, off + internal::kEntryHeaderSize);
+      }
+      if (lo < hi) extents.push_back(Extent{k, lo, hi});
+    }
+  }
+  // Physical order; then merge what shares or touches a page.
+  constexpr uint64_t kPage = 4096;
+  std::sort(extents.begin(), extents.end(), [](const Extent& a, const Extent& b) {
+    return a.segment != b.segment ? a.segment < b.segment : a.begin < b.begin;
+  });
+  for (size_t i = 0; i < extents.size();) {
+    const Extent& first = extents[i];
+    uint64_t begin = first.begin & ~(kPage - 1);
+    uint64_t end = first.end;
+    size_t j = i + 1;
+    while (j < extents.size() && extents[j].segment == first.segment &&
+           (extents[j].begin & ~(kPage - 1)) <= end) {
+      end = std::max(end, extents[j].end);
+      ++j;
+    }
+    end = (end + kPage - 1) & ~(kPage - 1);
+    segments[first.segment]->WillNeed(begin, end - begin);
+    ++stats.extents;
+    stats.bytes += end - begin;
+    i = j;
+  }
+  PrefetchControl& c = *state_->prefetch;
+  c.calls.fetch_add(1, std::memory_order_relaxed);
+  c.ranges.fetch_add(stats.ranges, std::memory_order_relaxed);
+  c.bytes.fetch_add(stats.bytes, std::memory_order_relaxed);
+  return stats;
 }
 
 absl::Status Snapshot::Scan(std::string_view start, std::string_view end,
@@ -1688,6 +1768,9 @@ absl::Status DB::Seal() { return impl_->Seal(); }
 absl::Status DB::Compact() { return impl_->Compact(); }
 absl::Status DB::Sync() { return impl_->Sync(); }
 Stats DB::GetStats() const { return impl_->GetStats(); }
+void DB::SetPrefetchHints(bool on) {
+  impl_->prefetch_->on.store(on, std::memory_order_relaxed);
+}
 absl::Status DB::Verify() const { return impl_->Verify(); }
 const std::string& DB::path() const { return impl_->path(); }
 
@@ -1698,6 +1781,8 @@ std::string Stats::ToString() const {
       entries, "\nmemtable_entries ", memtable_entries, "\nmemtable_bytes ",
       memtable_bytes, "\nindex_bytes ", index_bytes, "\ncommits ", commits,
       "\nsyncs ", syncs, "\nrecovered_dropped_bytes ", recovered_dropped_bytes,
+      "\nprefetch_calls ", prefetch_calls, "\nprefetch_ranges ",
+      prefetch_ranges, "\nprefetch_bytes ", prefetch_bytes,
       "\nmin_ts ", min_ts, "\nmax_ts ", max_ts, "\n");
 }
 

@@ -68,6 +68,10 @@ struct Options {
   uint64_t sync_interval_ms = 100;
   // The active log file is sealed into a segment once it grows past this.
   uint64_t seal_threshold_bytes = uint64_t{64} << 20;
+  // Whether Snapshot::Prefetch advises the operating system at all (false:
+  // it returns at once, so that the hints' effect can be measured). Also
+  // switched at run time with DB::SetPrefetchHints.
+  bool prefetch_hints = true;
   // Open read-only: no writes. Read-only opens share the database lock with
   // each other (any number of processes) but not with a read-write open.
   // Recovery does not modify files; a torn tail is ignored, not truncated.
@@ -161,6 +165,20 @@ class WriteBatch {
   size_t bytes_ = 0;
 };
 
+// A range of keys [start, end) in bytewise order; an empty `end` means no
+// upper bound. The views must stay valid for the call they are passed to.
+struct KeyRange {
+  std::string_view start;
+  std::string_view end;
+};
+
+// What one Snapshot::Prefetch call did.
+struct PrefetchStats {
+  uint64_t ranges = 0;   // Ranges given.
+  uint64_t extents = 0;  // Separate byte extents advised (after merging).
+  uint64_t bytes = 0;    // Bytes advised (whole pages).
+};
+
 // A consistent, read-only view of the database as of a timestamp. It pins the
 // files it reads, so views handed out by it stay valid for its whole life,
 // and it repeats itself: writes committed after it was taken are invisible,
@@ -201,6 +219,17 @@ class Snapshot {
   absl::Status Changes(Timestamp t1, Timestamp t2,
                        absl::FunctionRef<bool(const Record&)> fn) const;
 
+  // A hint that the keys in `ranges` will be read soon (a traversal's next
+  // hop): advises the operating system (madvise WILLNEED) to read the pages
+  // of the sealed segments that hold their versions, in physical order,
+  // overlapping extents merged. It only advises: it never fails and does
+  // not wait for I/O, though finding the pages reads the segments'
+  // directories (at most kMaxPrefetchVersions versions a range are looked
+  // at). Entries still in the log are in memory already. A no-op when
+  // Options::prefetch_hints is off (see DB::SetPrefetchHints).
+  static constexpr size_t kMaxPrefetchVersions = 4096;
+  PrefetchStats Prefetch(const std::vector<KeyRange>& ranges) const;
+
  private:
   friend class DBImpl;
   explicit Snapshot(std::shared_ptr<const SnapshotState> state);
@@ -219,6 +248,9 @@ struct Stats {
   uint64_t commits = 0;             // Commits (and ingests) since open.
   uint64_t syncs = 0;               // Syncs since open (group commit shares).
   uint64_t recovered_dropped_bytes = 0;  // Torn tail dropped at open.
+  uint64_t prefetch_calls = 0;      // Snapshot::Prefetch calls that advised.
+  uint64_t prefetch_ranges = 0;     // Key ranges they were given.
+  uint64_t prefetch_bytes = 0;      // Bytes they advised.
   Timestamp min_ts = 0;
   Timestamp max_ts = 0;             // Newest committed timestamp.
   std::string ToString() const;     // One "name value" pair per line.
@@ -297,6 +329,9 @@ class DB {
   absl::Status Sync();
 
   Stats GetStats() const;
+  // Turns Snapshot::Prefetch on or off (Options::prefetch_hints), for this
+  // DB's snapshots, old and new.
+  void SetPrefetchHints(bool on);
   // Reads every byte of every file and checks checksums, ordering and
   // indexes. DataLoss naming the file and offset of the first damage.
   absl::Status Verify() const;

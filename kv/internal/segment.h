@@ -154,6 +154,10 @@ class Segment {
   }
 
   const char* data() const { return map_->data(); }
+  // Advises the OS that [offset, offset + length) will be read soon.
+  void WillNeed(uint64_t offset, uint64_t length) const {
+    map_->WillNeed(offset, length);
+  }
   uint64_t data_end() const { return data_end_; }
 
   // Reads everything: entry checksums, order, directory and hash table.

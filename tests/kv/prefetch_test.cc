@@ -1,0 +1,226 @@
+// Snapshot::Prefetch: the extents it advises, observed through an Env whose
+// mappings record every WillNeed call, must cover every version of every key
+// in the ranges given (checked against the entries' addresses in the
+// mapping, which Scan and History hand out as views), be in physical order
+// and disjoint, and stop when the hints are switched off.
+
+#include <algorithm>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <random>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/strings/str_format.h"
+#include "gtest/gtest.h"
+#include "kv/db.h"
+#include "kv/env.h"
+#include "tests/test_util.h"
+
+namespace zverse::kv {
+namespace {
+
+using ::zverse::testing::TempDir;
+
+// Records the WillNeed calls on every mapping, with the mapping's address.
+class RecordingEnv : public EnvWrapper {
+ public:
+  struct Call {
+    const char* base;
+    size_t offset;
+    size_t length;
+  };
+
+  RecordingEnv() : EnvWrapper(Env::Default()) {}
+
+  absl::StatusOr<std::unique_ptr<MappedRegion>> MapReadOnly(
+      const std::string& path, uint64_t length) override {
+    auto region = target()->MapReadOnly(path, length);
+    if (!region.ok()) return region.status();
+    return std::unique_ptr<MappedRegion>(
+        new Region(this, std::move(region).value()));
+  }
+
+  std::vector<Call> TakeCalls() {
+    std::lock_guard<std::mutex> l(mu_);
+    return std::exchange(calls_, {});
+  }
+
+ private:
+  class Region : public MappedRegion {
+   public:
+    Region(RecordingEnv* env, std::unique_ptr<MappedRegion> r)
+        : env_(env), r_(std::move(r)) {}
+    const char* data() const override { return r_->data(); }
+    size_t size() const override { return r_->size(); }
+    void WillNeed(size_t offset, size_t length) const override {
+      {
+        std::lock_guard<std::mutex> l(env_->mu_);
+        env_->calls_.push_back(Call{r_->data(), offset, length});
+      }
+      r_->WillNeed(offset, length);
+    }
+
+   private:
+    RecordingEnv* env_;
+    std::unique_ptr<MappedRegion> r_;
+  };
+
+  std::mutex mu_;
+  std::vector<Call> calls_;
+};
+
+std::string Key(int group, int i) {
+  return absl::StrFormat("g%04d/%04d", group, i);
+}
+
+class PrefetchTest : public ::testing::Test {
+ protected:
+  void Open(bool hints = true) {
+    Options o;
+    o.env = &env_;
+    o.sync_mode = SyncMode::kNever;
+    o.prefetch_hints = hints;
+    ASSERT_OK_AND_ASSIGN(db_, DB::Open(dir_.path(), o));
+  }
+
+  // Writes `groups` groups of keys, each key with several versions spread
+  // over time, in several segments.
+  void Fill(int groups) {
+    std::mt19937_64 rng(7);
+    for (int round = 0; round < 3; ++round) {
+      WriteBatch b;
+      for (int g = 0; g < groups; ++g) {
+        const int n = 1 + static_cast<int>(rng() % 12);
+        for (int i = 0; i < n; ++i) {
+          b.Put(Key(g, i), std::string(rng() % 300, 'v'));
+        }
+      }
+      ASSERT_OK(db_->Write(b));
+      ASSERT_OK(db_->Seal());
+    }
+  }
+
+  // Entry addresses of every version of every key in [start, end).
+  std::vector<const char*> EntriesIn(const Snapshot& snap,
+                                     const std::string& start,
+                                     const std::string& end) {
+    std::vector<std::string> keys;
+    EXPECT_OK(snap.Scan(start, end, [&](const Record& r) {
+      keys.emplace_back(r.key);
+      return true;
+    }));
+    std::vector<const char*> out;
+    for (const std::string& k : keys) {
+      EXPECT_OK(snap.History(k, [&](const Record& r) {
+        out.push_back(r.key.data());  // Inside the entry, after its header.
+        return true;
+      }));
+    }
+    return out;
+  }
+
+  RecordingEnv env_;
+  TempDir dir_;
+  std::unique_ptr<DB> db_;
+};
+
+TEST_F(PrefetchTest, AdvisedExtentsCoverEveryVersionInTheRanges) {
+  ASSERT_NO_FATAL_FAILURE(Open());
+  ASSERT_NO_FATAL_FAILURE(Fill(400));
+  ASSERT_EQ(db_->GetStats().segments, 3u);
+  ASSERT_OK_AND_ASSIGN(Snapshot snap, db_->GetSnapshot());
+  std::mt19937_64 rng(11);
+  for (int trial = 0; trial < 50; ++trial) {
+    std::vector<std::string> bounds;
+    const int n = 1 + static_cast<int>(rng() % 8);
+    for (int i = 0; i < n; ++i) {
+      const int g = static_cast<int>(rng() % 420);  // Some groups are empty.
+      bounds.push_back(absl::StrFormat("g%04d/", g));
+      bounds.push_back(absl::StrFormat("g%04d0", g));
+    }
+    std::vector<KeyRange> ranges;
+    for (int i = 0; i < n; ++i) {
+      ranges.push_back(KeyRange{bounds[2 * i], bounds[2 * i + 1]});
+    }
+    env_.TakeCalls();
+    const PrefetchStats stats = snap.Prefetch(ranges);
+    std::vector<RecordingEnv::Call> calls = env_.TakeCalls();
+    EXPECT_EQ(stats.ranges, static_cast<uint64_t>(n));
+    EXPECT_EQ(stats.extents, calls.size());
+    uint64_t bytes = 0;
+    for (const auto& c : calls) {
+      EXPECT_EQ(c.offset % 4096, 0u);
+      EXPECT_EQ(c.length % 4096, 0u);
+      bytes += c.length;
+    }
+    EXPECT_EQ(stats.bytes, bytes);
+    // In physical order within a file, and disjoint.
+    std::map<const char*, std::vector<std::pair<size_t, size_t>>> by_file;
+    for (const auto& c : calls) {
+      by_file[c.base].emplace_back(c.offset, c.offset + c.length);
+    }
+    for (auto& [base, v] : by_file) {
+      for (size_t i = 1; i < v.size(); ++i) {
+        EXPECT_LT(v[i - 1].second, v[i].first + 1) << "overlapping extents";
+        EXPECT_LT(v[i - 1].first, v[i].first) << "not in physical order";
+      }
+    }
+    // Every version of every key in the ranges lies in an advised extent.
+    size_t checked = 0;
+    for (int i = 0; i < n; ++i) {
+      for (const char* p : EntriesIn(snap, bounds[2 * i], bounds[2 * i + 1])) {
+        ++checked;
+        const bool covered = std::any_of(
+            calls.begin(), calls.end(), [&](const RecordingEnv::Call& c) {
+              return p >= c.base + c.offset && p < c.base + c.offset + c.length;
+            });
+        EXPECT_TRUE(covered) << "an entry of range " << i << " is not advised";
+      }
+    }
+    if (checked == 0) EXPECT_EQ(calls.size(), 0u);
+  }
+  const Stats st = db_->GetStats();
+  EXPECT_EQ(st.prefetch_calls, 50u);
+  EXPECT_GT(st.prefetch_bytes, 0u);
+}
+
+TEST_F(PrefetchTest, SwitchedOffItAdvisesNothing) {
+  ASSERT_NO_FATAL_FAILURE(Open(/*hints=*/false));
+  ASSERT_NO_FATAL_FAILURE(Fill(50));
+  ASSERT_OK_AND_ASSIGN(Snapshot snap, db_->GetSnapshot());
+  const std::vector<KeyRange> all = {KeyRange{"", ""}};
+  env_.TakeCalls();
+  EXPECT_EQ(snap.Prefetch(all).extents, 0u);
+  EXPECT_TRUE(env_.TakeCalls().empty());
+  // Switched on at run time, for snapshots taken before too.
+  db_->SetPrefetchHints(true);
+  const PrefetchStats on = snap.Prefetch(all);
+  EXPECT_GT(on.extents, 0u);
+  EXPECT_EQ(env_.TakeCalls().size(), on.extents);
+  db_->SetPrefetchHints(false);
+  EXPECT_EQ(snap.Prefetch(all).extents, 0u);
+  EXPECT_EQ(db_->GetStats().prefetch_calls, 1u);
+}
+
+TEST_F(PrefetchTest, UnsealedDataAndPastSnapshotsNeedNoPages) {
+  ASSERT_NO_FATAL_FAILURE(Open());
+  ASSERT_OK(db_->Put("a", "1"));
+  ASSERT_OK_AND_ASSIGN(Snapshot snap, db_->GetSnapshot());
+  env_.TakeCalls();
+  EXPECT_EQ(snap.Prefetch({KeyRange{"", ""}}).extents, 0u)
+      << "the log's entries are in memory";
+  ASSERT_OK(db_->Seal());
+  ASSERT_OK_AND_ASSIGN(Snapshot sealed, db_->GetSnapshot());
+  EXPECT_EQ(sealed.Prefetch({KeyRange{"", ""}}).extents, 1u);
+  // A snapshot older than every version in the segment skips it.
+  ASSERT_OK_AND_ASSIGN(Snapshot before, db_->GetSnapshot(1));
+  EXPECT_EQ(before.Prefetch({KeyRange{"", ""}}).extents, 0u);
+  EXPECT_EQ(Snapshot().Prefetch({KeyRange{"", ""}}).extents, 0u);
+}
+
+}  // namespace
+}  // namespace zverse::kv
