@@ -19,6 +19,7 @@
 #include "absl/status/statusor.h"
 #include "absl/types/span.h"
 #include "kv/db.h"
+#include "kv/timestamp.h"
 
 namespace zverse::cli {
 
@@ -55,12 +56,8 @@ class ParsedArgs {
 absl::StatusOr<ParsedArgs> ParseArgs(absl::Span<const std::string> args,
                                      absl::Span<const FlagSpec> specs);
 
-// Parses a point in time: microseconds since the Unix epoch
-// ("1704164645000000") or ISO-8601 in UTC ("2024-01-02",
-// "2024-01-02T03:04:05Z", "2024-01-02T03:04:05.123456Z"; a numeric offset such
-// as "+01:00" may stand in for "Z"; digits beyond microseconds are truncated).
-// The result is in [1, kv::kMaxTimestamp]; anything else is InvalidArgument.
-absl::StatusOr<kv::Timestamp> ParseTimestamp(std::string_view text);
+// ParseTimestamp (kv/timestamp.h): microseconds or ISO-8601.
+using kv::ParseTimestamp;
 
 // "always", "interval" or "never".
 absl::StatusOr<kv::SyncMode> ParseSyncMode(std::string_view text);
