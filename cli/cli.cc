@@ -66,9 +66,9 @@ void PrintUsage(std::FILE* out) {
   }
   absl::FPrintF(out,
                 "\nReads (get, history, scan, stats, verify, export, vertex,\n"
-                "neighbors, diff, algo) never create a database; writes (put,\n"
-                "del, ingest, load) create DIR if it is missing; compact needs\n"
-                "an existing one.\n\n%s",
+                "neighbors, diff, algo, query) never create a database;\n"
+                "writes (put, del, ingest, load) create DIR if it is missing;\n"
+                "compact needs an existing one.\n\n%s",
                 kFooter);
 }
 

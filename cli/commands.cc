@@ -503,6 +503,7 @@ std::vector<Command>* MakeCommandTable() {
   for (Command& c : GraphCommands()) table->push_back(std::move(c));
   for (Command& c : GraphReadCommands()) table->push_back(std::move(c));
   for (Command& c : AlgoCommands()) table->push_back(std::move(c));
+  for (Command& c : QueryCommands()) table->push_back(std::move(c));
   return table;
 }
 

@@ -92,6 +92,8 @@ std::vector<Command> GraphCommands();
 std::vector<Command> GraphReadCommands();
 // cli/algo_command.cc: algo.
 std::vector<Command> AlgoCommands();
+// cli/query_command.cc: query.
+std::vector<Command> QueryCommands();
 
 // Every command, in the order `zverse help` lists them.
 absl::Span<const Command> Commands();

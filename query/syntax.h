@@ -12,8 +12,8 @@
 //   arg    := INT | FLOAT | STRING | NAME | OP | "date(" STRING ")"
 //             | true | false
 //
-// NAME is [A-Za-z_][A-Za-z0-9_.]*; STRING is double-quoted with \" and \\
-// escapes; OP is one of == != < <= > >=; date("2011-01-01") (ISO-8601, UTC,
+// NAME is [A-Za-z_][A-Za-z0-9_.]*; STRING is double-quoted, with a
+// backslash escaping a quote or a backslash; OP is one of == != < <= > >=; date("2011-01-01") (ISO-8601, UTC,
 // or microseconds; kv::ParseTimestamp) is a timestamp value.
 //
 // Steps and their arguments:

@@ -409,7 +409,8 @@ TEST_F(CliTest, HelpListsEveryCommandOnce) {
   const std::string listing = r.out.substr(commands);
   for (const char* cmd :
        {"put", "get", "del", "history", "scan", "ingest", "stats", "compact",
-        "verify", "load", "export", "vertex", "neighbors", "diff", "algo"}) {
+        "verify", "load", "export", "vertex", "neighbors", "diff", "algo",
+        "query"}) {
     const std::string line = std::string("\n  ") + cmd + " ";
     const size_t first = listing.find(line);
     EXPECT_NE(first, std::string::npos) << cmd << "\n" << r;

@@ -1,0 +1,134 @@
+// zverse query: a traversal in the textual syntax of query/syntax.h, run on
+// the graph as of any time.
+
+#include <cstdio>
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <system_error>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
+#include "cli/commands.h"
+#include "graph/graph_db.h"
+#include "query/syntax.h"
+
+namespace zverse::cli {
+namespace {
+
+absl::StatusOr<std::unique_ptr<graph::GraphDb>> OpenForQuery(
+    const std::string& dir) {
+  std::error_code ec;
+  if (!std::filesystem::exists(dir, ec)) {
+    return absl::NotFoundError(absl::StrFormat(
+        "no database at '%s': the directory does not exist", dir));
+  }
+  graph::GraphOptions options;
+  options.kv.create_if_missing = false;
+  options.kv.read_only = true;
+  return graph::GraphDb::Open(dir, options);
+}
+
+int RunQuery(const Invocation& inv) {
+  const std::string& text = inv.args.positional()[0];
+  absl::StatusOr<kv::Timestamp> as_of =
+      TimestampFlag(inv, "as-of", kv::kLatest);
+  if (!as_of.ok()) return UsageError(inv, as_of.status());
+  absl::StatusOr<query::ParsedQuery> parsed = query::ParseQuery(text);
+  if (!parsed.ok()) {
+    // "column N: ...": show the query and point at the column.
+    const std::string_view msg(parsed.status().message().data(),
+                               parsed.status().message().size());
+    size_t column = 0;
+    if (std::sscanf(std::string(msg).c_str(), "column %zu:", &column) == 1 &&
+        column >= 1 && column <= text.size() + 1) {
+      absl::FPrintF(inv.io.err, "error: syntax: %s\n  %s\n  %s^\n",
+                    std::string(msg), text, std::string(column - 1, ' '));
+      return kExitUsage;
+    }
+    return UsageError(inv, parsed.status());
+  }
+  auto db = OpenForQuery(DbDir(inv));
+  if (!db.ok()) return Error(inv, db.status());
+  auto snap = (*db)->GetSnapshot(*as_of);
+  if (!snap.ok()) return Error(inv, snap.status());
+  query::TraversalOptions options;
+  options.prefetch = !inv.args.Has("no-prefetch");
+  absl::StatusOr<query::QueryResult> result =
+      query::RunQuery(*snap, *parsed, options);
+  if (!result.ok()) return Error(inv, result.status());
+  if (inv.args.Has("header")) {
+    Write(inv, absl::StrCat(absl::StrJoin(result->header, "|"), "\n"));
+  }
+  std::string out;
+  for (const std::vector<std::string>& row : result->rows) {
+    absl::StrAppend(&out, absl::StrJoin(row, "|"), "\n");
+    if (out.size() >= (64 << 10)) {
+      Write(inv, out);
+      out.clear();
+    }
+  }
+  Write(inv, out);
+  if (inv.args.Has("stats")) {
+    const query::TraversalStats& s = result->stats;
+    absl::FPrintF(inv.io.err,
+                  "rows %d, hops %d, edges scanned %d, largest frontier %d, "
+                  "prefetch calls %d (%d ranges)\n",
+                  result->rows.size(), s.hops, s.edges_scanned,
+                  s.max_frontier, s.prefetch_calls, s.prefetch_ranges);
+  }
+  return kExitOk;
+}
+
+}  // namespace
+
+std::vector<Command> QueryCommands() {
+  return {
+      {.name = "query",
+       .args = "TRAVERSAL",
+       .summary = "run a traversal written in the query syntax",
+       .description =
+           "Runs TRAVERSAL on the graph as of --as-of (default: latest) and\n"
+           "prints one result a line, columns separated by '|': ids()\n"
+           "(the default) one id, values(c, ...) the columns, paths() the\n"
+           "ids along each path, count() the count. Quote TRAVERSAL for\n"
+           "the shell.\n\n"
+           "Steps (names are case-insensitive):\n"
+           "  V()  V(id, ...)  V(Label)       start: all, ids, a label\n"
+           "  out([label]) in([label]) both([label])   one hop\n"
+           "  repeat(out|in|both, [label,] min, max)  breadth-first,\n"
+           "                                 each vertex once, nearest first\n"
+           "  edgetime(from, to)             later hops: edges written then\n"
+           "  has(name, value)  where(name, op, value)  haslabel(Label)\n"
+           "  whereedge(name, op, value)     on the edge last traversed\n"
+           "  dedup()  except(id, ...)  orderby(col[, asc|desc])  limit(n)\n"
+           "  ids()  values(col, ...)  paths()  count()   (last)\n"
+           "Values: 42, -1.5, \"text\", true, false, date(\"2011-01-01\");\n"
+           "op: == != < <= > >=. Columns: id, label, ts, distance, a\n"
+           "vertex property, or e.src e.dst e.label e.ts e.NAME for the\n"
+           "edge last traversed. A syntax error points at its column\n"
+           "(exit 2); an unknown label or property is an error (exit 3).\n\n"
+           "Examples:\n"
+           "  zverse query --db DIR 'V(933).out(knows).out(knows).dedup()\n"
+           "      .except(933).has(firstName, \"Jan\").limit(20)\n"
+           "      .values(id, lastName)'\n"
+           "  zverse query --db DIR --as-of 2011-01-01 \\\n"
+           "      'V(933).repeat(both, knows, 1, 3).values(id, distance)'\n"
+           "  zverse query --db DIR 'V(Person).count()'",
+       .flags = {{"db", "DIR", "the database directory (required)",
+                  /*required=*/true},
+                 {"as-of", "T",
+                  "query the graph as it was at time T (default: latest)"},
+                 {"header", "", "print the column names first"},
+                 {"stats", "", "print what the run did on stderr"},
+                 {"no-prefetch", "",
+                  "do not hand the hops' key ranges to the prefetcher"}},
+       .min_args = 1,
+       .max_args = 1,
+       .run = RunQuery},
+  };
+}
+
+}  // namespace zverse::cli

@@ -1,0 +1,127 @@
+// Runs `zverse query` as a user would: on an edge list loaded with
+// `zverse load` at a known time, and on the LDBC tiny set where present.
+
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_split.h"
+#include "gtest/gtest.h"
+#include "tests/cli/zverse_runner.h"
+#include "tests/test_util.h"
+
+namespace zverse::testing {
+namespace {
+
+class QueryCliTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    std::ofstream(dir_.Sub("g.txt")) << "1 2\n1 3\n2 4\n3 4\n4 5\n";
+    RunResult r = RunZverse({"load", "--db", db_, "--format", "edgelist",
+                             "--ts", "2020-01-01", dir_.Sub("g.txt")});
+    ASSERT_EQ(r.exit_code, 0) << r;
+  }
+
+  RunResult Query(std::vector<std::string> extra) {
+    std::vector<std::string> args = {"query", "--db", db_};
+    args.insert(args.end(), extra.begin(), extra.end());
+    return RunZverse(args);
+  }
+
+  TempDir dir_;
+  const std::string db_ = dir_.Sub("db");
+};
+
+TEST_F(QueryCliTest, RowsColumnsAndTerminals) {
+  RunResult r = Query({"V(1).out(edge).out(edge)"});
+  EXPECT_EQ(r.exit_code, 0) << r;
+  EXPECT_EQ(r.out, "4\n4\n");
+  r = Query({"V(1).out(edge).out(edge).dedup().values(id, label)"});
+  EXPECT_EQ(r.out, "4|vertex\n") << r;
+  r = Query({"--header", "V(1).repeat(out, 1, 9).values(id, distance)"});
+  EXPECT_EQ(r.out, "id|distance\n2|1\n3|1\n4|2\n5|3\n") << r;
+  r = Query({"V(1).repeat(out, edge, 3, 3).paths()"});
+  EXPECT_EQ(r.out, "1|2|4|5\n") << r;
+  r = Query({"V().count()"});
+  EXPECT_EQ(r.out, "5\n") << r;
+  r = Query({"V(5).in().in().orderby(id, desc).limit(1)"});
+  EXPECT_EQ(r.out, "3\n") << r;
+}
+
+TEST_F(QueryCliTest, AsOf) {
+  RunResult r = Query({"--as-of", "2019-12-31", "V().count()"});
+  EXPECT_EQ(r.exit_code, 0) << r;
+  EXPECT_EQ(r.out, "0\n");
+  r = Query({"--as-of", "2020-01-01", "V().count()"});
+  EXPECT_EQ(r.out, "5\n") << r;
+  r = Query({"--as-of", "yesterday", "V()"});
+  EXPECT_EQ(r.exit_code, 2) << r;
+}
+
+TEST_F(QueryCliTest, ErrorsPointAtTheColumn) {
+  RunResult r = Query({"V(1).out(edge"});
+  EXPECT_EQ(r.exit_code, 2) << r;
+  EXPECT_EQ(r.out, "");
+  EXPECT_NE(r.err.find("column 14"), std::string::npos) << r;
+  // The query, then a caret under column 14.
+  EXPECT_NE(r.err.find("  V(1).out(edge\n               ^\n"), std::string::npos)
+      << r;
+  r = Query({"V(1).out(knows)"});
+  EXPECT_EQ(r.exit_code, 3) << r;
+  EXPECT_NE(r.err.find("unknown label 'knows'"), std::string::npos) << r;
+  r = Query({"V(1).values(nope)"});
+  EXPECT_EQ(r.exit_code, 3) << r;
+  r = RunZverse({"query", "--db", dir_.Sub("missing"), "V()"});
+  EXPECT_EQ(r.exit_code, 3) << r;
+  r = RunZverse({"query", "--db", db_});
+  EXPECT_EQ(r.exit_code, 2) << r;
+}
+
+TEST_F(QueryCliTest, StatsAndPrefetchSwitch) {
+  RunResult on = Query({"--stats", "V().out().out()"});
+  RunResult off = Query({"--stats", "--no-prefetch", "V().out().out()"});
+  EXPECT_EQ(on.exit_code, 0) << on;
+  EXPECT_EQ(on.out, off.out);
+  EXPECT_NE(on.err.find("prefetch calls"), std::string::npos) << on;
+  EXPECT_NE(off.err.find("prefetch calls 0 "), std::string::npos) << off;
+  EXPECT_EQ(on.err.find("prefetch calls 0 "), std::string::npos) << on;
+}
+
+TEST(QueryCliHelpTest, Help) {
+  RunResult r = RunZverse({"query", "--help"});
+  EXPECT_EQ(r.exit_code, 0);
+  for (const char* word : {"Usage: zverse query", "repeat(", "values(",
+                           "--as-of", "date(", "Examples"}) {
+    EXPECT_NE(r.out.find(word), std::string::npos) << word;
+  }
+}
+
+TEST(QueryCliLdbcTest, FriendsOfFriendsNowAndBefore) {
+  const std::string root = DatasetsDir();
+  const std::string ldbc =
+      root + "/ldbc-snb/interactive-v1-tiny/csv_composite-longdateformatter";
+  std::ifstream probe(ldbc + "/dynamic/person_0_0.csv");
+  if (root.empty() || !probe) GTEST_SKIP() << kDatasetsHint;
+  TempDir dir;
+  RunResult r = RunZverse({"load", "--db", dir.Sub("snb"), "--format",
+                           "ldbc-snb", ldbc});
+  ASSERT_EQ(r.exit_code, 0) << r;
+  // The same people as `zverse neighbors --hops 2`.
+  const std::string q =
+      "V(4398046511333).repeat(out, knows, 2, 2).orderby(id).ids()";
+  for (const char* as_of : {"2010-07-01", "2013-01-01"}) {
+    RunResult a = RunZverse({"query", "--db", dir.Sub("snb"), "--as-of",
+                             as_of, q});
+    RunResult b = RunZverse({"neighbors", "--db", dir.Sub("snb"), "--as-of",
+                             as_of, "--label", "knows", "--hops", "2",
+                             "4398046511333"});
+    ASSERT_EQ(a.exit_code, 0) << a;
+    ASSERT_EQ(b.exit_code, 0) << b;
+    EXPECT_EQ(a.out, b.out) << as_of;
+    EXPECT_FALSE(a.out.empty());
+  }
+}
+
+}  // namespace
+}  // namespace zverse::testing
