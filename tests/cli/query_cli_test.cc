@@ -1,6 +1,7 @@
 // Runs `zverse query` as a user would: on an edge list loaded with
 // `zverse load` at a known time, and on the LDBC tiny set where present.
 
+#include <algorithm>
 #include <fstream>
 #include <string>
 #include <vector>
@@ -121,6 +122,33 @@ TEST(QueryCliLdbcTest, FriendsOfFriendsNowAndBefore) {
     EXPECT_EQ(a.out, b.out) << as_of;
     EXPECT_FALSE(a.out.empty());
   }
+
+  // zverse ldbc: the spec's columns, '|' separated (values are checked
+  // against a brute-force oracle in tests/query/ldbc_test.cc).
+  auto run_ldbc = [&](std::vector<std::string> args) {
+    std::vector<std::string> all = {"ldbc", "--db", dir.Sub("snb")};
+    all.insert(all.end(), args.begin(), args.end());
+    return RunZverse(all);
+  };
+  RunResult is1 = run_ldbc({"--header", "is1", "4398046511333"});
+  ASSERT_EQ(is1.exit_code, 0) << is1;
+  const std::vector<std::string> lines = absl::StrSplit(is1.out, '\n');
+  ASSERT_EQ(lines.size(), 3u) << is1;  // Header, row, "".
+  EXPECT_EQ(lines[0],
+            "firstName|lastName|birthday|locationIP|browserUsed|cityId|gender|"
+            "creationDate");
+  EXPECT_EQ(std::vector<std::string>(absl::StrSplit(lines[1], '|')).size(), 8u);
+  EXPECT_EQ(run_ldbc({"ic13", "3279", "3280"}).out, "-1\n");
+  EXPECT_EQ(run_ldbc({"ic13", "4398046511333", "4398046511333"}).out, "0\n");
+  // Before the person joined: nothing.
+  EXPECT_EQ(run_ldbc({"--as-of", "2010-01-01", "is1", "4398046511333"}).out, "");
+  RunResult ic2 = run_ldbc({"ic2", "10995116278009", "1287187200000"});
+  EXPECT_EQ(ic2.exit_code, 0) << ic2;
+  EXPECT_EQ(std::count(ic2.out.begin(), ic2.out.end(), '\n'), 20) << ic2;
+  EXPECT_EQ(run_ldbc({"ic3", "1"}).exit_code, 2);
+  EXPECT_EQ(run_ldbc({"is1"}).exit_code, 2);
+  EXPECT_EQ(run_ldbc({"ic2", "1", "tomorrow"}).exit_code, 2);
+  EXPECT_EQ(run_ldbc({"is1", "1", "2"}).exit_code, 2);
 }
 
 }  // namespace
