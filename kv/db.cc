@@ -330,6 +330,7 @@ class DBImpl {
 
   absl::StatusOr<Snapshot> GetSnapshot(Timestamp as_of) const;
   Stats GetStats() const;
+  absl::Status DropCaches() const;
   absl::Status Verify() const;
   const std::string& path() const { return path_; }
 
@@ -1344,6 +1345,21 @@ absl::StatusOr<Snapshot> DBImpl::GetSnapshot(Timestamp as_of) const {
   return Snapshot(std::move(s));
 }
 
+absl::Status DBImpl::DropCaches() const {
+  std::shared_ptr<const Version> v = current();
+  if (v == nullptr) return absl::FailedPreconditionError("database is closed");
+  for (const auto& seg : v->segments) {
+    seg->DontNeed();
+    ZVERSE_RETURN_IF_ERROR(env_->DropFileCache(seg->path()));
+  }
+  const LogFile& log = v->mem->log();
+  if (log.map != nullptr && log.map->size() > 0) {
+    log.map->DontNeed(0, log.map->size());
+    ZVERSE_RETURN_IF_ERROR(env_->DropFileCache(log.path));
+  }
+  return absl::OkStatus();
+}
+
 Stats DBImpl::GetStats() const {
   Stats st;
   std::shared_ptr<const Version> v;
@@ -1768,6 +1784,8 @@ absl::Status DB::Seal() { return impl_->Seal(); }
 absl::Status DB::Compact() { return impl_->Compact(); }
 absl::Status DB::Sync() { return impl_->Sync(); }
 Stats DB::GetStats() const { return impl_->GetStats(); }
+absl::Status DB::DropCaches() { return impl_->DropCaches(); }
+
 void DB::SetPrefetchHints(bool on) {
   impl_->prefetch_->on.store(on, std::memory_order_relaxed);
 }

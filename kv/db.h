@@ -329,6 +329,10 @@ class DB {
   absl::Status Sync();
 
   Stats GetStats() const;
+  // Drops the pages of the database's files from memory, its mappings and
+  // the OS page cache alike, so that the next reads come from the disk: for
+  // measuring cold reads. Only clean (synced) pages can go.
+  absl::Status DropCaches();
   // Turns Snapshot::Prefetch on or off (Options::prefetch_hints), for this
   // DB's snapshots, old and new.
   void SetPrefetchHints(bool on);

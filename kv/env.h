@@ -54,6 +54,9 @@ class MappedRegion {
   virtual size_t size() const = 0;
   // Hint that [offset, offset + length) will be read soon.
   virtual void WillNeed(size_t offset, size_t length) const {}
+  // Drops this mapping's pages of [offset, offset + length) (the next read
+  // faults them in again, from the page cache or the disk).
+  virtual void DontNeed(size_t offset, size_t length) const {}
 };
 
 // An exclusive advisory lock, released when destroyed.
@@ -108,6 +111,11 @@ class Env {
   virtual absl::StatusOr<std::unique_ptr<FileLock>> LockFileShared(
       const std::string& path) = 0;
   virtual void SleepMicros(uint64_t micros) = 0;
+  // Asks the OS to drop the clean cached pages of `path` (posix_fadvise
+  // DONTNEED), for cold-cache measurements. Pages some process maps stay.
+  virtual absl::Status DropFileCache(const std::string& path) {
+    return absl::OkStatus();
+  }
 };
 
 // Forwards every call to `target`, which must outlive the wrapper.
@@ -170,6 +178,9 @@ class EnvWrapper : public Env {
     return target_->LockFileShared(path);
   }
   void SleepMicros(uint64_t micros) override { target_->SleepMicros(micros); }
+  absl::Status DropFileCache(const std::string& path) override {
+    return target_->DropFileCache(path);
+  }
 
  private:
   Env* target_;

@@ -106,6 +106,13 @@ class PosixMappedRegion final : public MappedRegion {
   }
   const char* data() const override { return static_cast<const char*>(base_); }
   size_t size() const override { return size_; }
+  void DontNeed(size_t offset, size_t length) const override {
+    static const size_t kPage = static_cast<size_t>(::sysconf(_SC_PAGESIZE));
+    if (offset >= size_) return;
+    const size_t begin = offset & ~(kPage - 1);
+    const size_t end = std::min(size_, offset + length);
+    ::madvise(static_cast<char*>(base_) + begin, end - begin, MADV_DONTNEED);
+  }
   void WillNeed(size_t offset, size_t length) const override {
     static const size_t kPage = static_cast<size_t>(::sysconf(_SC_PAGESIZE));
     if (offset >= size_) return;
@@ -178,6 +185,15 @@ class PosixEnv final : public Env {
     ::close(fd);
     if (base == MAP_FAILED) return PosixError("mmap", path, err);
     return std::make_unique<PosixMappedRegion>(base, length);
+  }
+
+  absl::Status DropFileCache(const std::string& path) override {
+    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return PosixError("open", path, errno);
+    const int rc = ::posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED);
+    ::close(fd);
+    if (rc != 0) return PosixError("posix_fadvise", path, rc);
+    return absl::OkStatus();
   }
 
   absl::StatusOr<std::string> ReadFile(const std::string& path) override {

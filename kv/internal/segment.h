@@ -154,6 +154,8 @@ class Segment {
   }
 
   const char* data() const { return map_->data(); }
+  // Drops this process's mapped pages of the file.
+  void DontNeed() const { map_->DontNeed(0, map_->size()); }
   // Advises the OS that [offset, offset + length) will be read soon.
   void WillNeed(uint64_t offset, uint64_t length) const {
     map_->WillNeed(offset, length);
