@@ -683,11 +683,11 @@ class Traversal::Run {
     Hint(ranges);
   }
 
-  // At traverser i of a pass over cur_ that reads vertex records: hints the
-  // first chunk at the start, and the next chunk at each chunk boundary.
+  // At traverser i of a pass over cur_ that reads vertex records: at each
+  // chunk boundary, hints the next chunk. The first chunk is not hinted: its
+  // reads start at once, before a hint could help.
   void AheadVertices(size_t i) {
     const size_t chunk = std::max<size_t>(1, options_.prefetch_chunk);
-    if (i == 0) PrefetchVertices(0, cur_.size());
     if (i % chunk == 0) PrefetchVertices(i + chunk, cur_.size());
   }
 
@@ -726,7 +726,7 @@ class Traversal::Run {
     ++stats_->hops;
     std::vector<Traverser> next;
     const size_t chunk = std::max<size_t>(1, options_.prefetch_chunk);
-    PrefetchAdjacency(cur_, 0, cur_.size(), d, label);
+    // A chunk ahead of the scans (the first chunk is scanned at once).
     for (size_t i = 0; i < cur_.size(); ++i) {
       if (i % chunk == 0) PrefetchAdjacency(cur_, i + chunk, cur_.size(), d, label);
       const Traverser& t = cur_[i];
@@ -768,7 +768,6 @@ class Traversal::Run {
       ++stats_->hops;
       std::vector<Traverser> next;
       const size_t chunk = std::max<size_t>(1, options_.prefetch_chunk);
-      PrefetchAdjacency(level, 0, level.size(), d, label);
       for (size_t i = 0; i < level.size(); ++i) {
         if (i % chunk == 0) {
           PrefetchAdjacency(level, i + chunk, level.size(), d, label);

@@ -46,10 +46,13 @@
 // Names are checked when the traversal runs: a label or property name the
 // database never saw is NotFound (a typo is an error, not an empty result).
 //
-// Prefetch: before a hop the executor hands the frontier's adjacency key
-// ranges, in physical order, to kv::Snapshot::Prefetch (and the vertex
-// records a filter or projection reads next), a chunk ahead of the scans.
-// TraversalOptions::prefetch turns it off.
+// Prefetch: while the executor expands one chunk of a frontier
+// (TraversalOptions::prefetch_chunk vertices), it hands the next chunk's
+// adjacency key ranges, in physical order, to kv::Snapshot::Prefetch; a
+// filter or projection does the same with the vertex records it reads
+// next. The first chunk is not hinted (its scans start at once), so a
+// frontier of one chunk or less costs nothing. TraversalOptions::prefetch
+// turns it off; bench/query_bench measures both.
 //
 // Thread safety: a Traversal is used by one thread; several may run on one
 // snapshot at once. Views handed out are copies: results outlive the
@@ -108,8 +111,8 @@ struct Path {
 struct TraversalOptions {
   // Hand each hop's key ranges to kv::Snapshot::Prefetch.
   bool prefetch = true;
-  // Vertices whose adjacency is hinted at once, ahead of the scans.
-  size_t prefetch_chunk = 1024;
+  // Vertices whose adjacency is hinted at once, a chunk ahead of the scans.
+  size_t prefetch_chunk = 256;
 };
 
 // What a run did, for benchmarks and tests.

@@ -80,8 +80,21 @@ TEST_F(QueryCliTest, ErrorsPointAtTheColumn) {
 }
 
 TEST_F(QueryCliTest, StatsAndPrefetchSwitch) {
-  RunResult on = Query({"--stats", "V().out().out()"});
-  RunResult off = Query({"--stats", "--no-prefetch", "V().out().out()"});
+  // A frontier of more than one chunk (256 vertices) gets hints.
+  {
+    std::ofstream big(dir_.Sub("big.txt"));
+    for (int i = 0; i < 2000; ++i) big << i << ' ' << (i * 7 + 1) % 2000 << '\n';
+  }
+  RunResult load = RunZverse({"load", "--db", dir_.Sub("big"), "--format",
+                              "edgelist", dir_.Sub("big.txt")});
+  ASSERT_EQ(load.exit_code, 0) << load;
+  auto big = [&](std::vector<std::string> extra) {
+    std::vector<std::string> args = {"query", "--db", dir_.Sub("big")};
+    args.insert(args.end(), extra.begin(), extra.end());
+    return RunZverse(args);
+  };
+  RunResult on = big({"--stats", "V().out().out()"});
+  RunResult off = big({"--stats", "--no-prefetch", "V().out().out()"});
   EXPECT_EQ(on.exit_code, 0) << on;
   EXPECT_EQ(on.out, off.out);
   EXPECT_NE(on.err.find("prefetch calls"), std::string::npos) << on;
