@@ -1490,6 +1490,20 @@ PrefetchStats Snapshot::Prefetch(const std::vector<KeyRange>& ranges) const {
     if (seg.min_ts() > state_->as_of || !seg.EnsureIndex().ok()) continue;
     const size_t n = seg.entry_count();
     for (const KeyRange& r : ranges) {
+      // One key ([k, k + '\0')): the hash table finds its version without
+      // the directory's binary search.
+      if (r.end.size() == r.start.size() + 1 && r.end.back() == '\0' &&
+          r.end.substr(0, r.start.size()) == r.start) {
+        bool found = false;
+        uint64_t off = 0, ts = 0;
+        if (seg.Lookup(r.start, internal::KeyHash(r.start), state_->as_of,
+                       &found, &off, &ts)
+                .ok() &&
+            found) {
+          extents.push_back(Extent{k, off, off + internal::kEntryHeaderSize});
+        }
+        continue;
+      }
       size_t i = seg.LowerBound(r.start);
       const size_t stop = std::min(
           n, i + Snapshot::kMaxPrefetchVersions);

@@ -225,7 +225,9 @@ class Snapshot {
   // overlapping extents merged. It only advises: it never fails and does
   // not wait for I/O, though finding the pages reads the segments'
   // directories (at most kMaxPrefetchVersions versions a range are looked
-  // at). Entries still in the log are in memory already. A no-op when
+  // at; a range that holds a single key, [k, k + '\0'), is found through
+  // the hash table instead, and only the version as of the snapshot is
+  // advised). Entries still in the log are in memory already. A no-op when
   // Options::prefetch_hints is off (see DB::SetPrefetchHints).
   static constexpr size_t kMaxPrefetchVersions = 4096;
   PrefetchStats Prefetch(const std::vector<KeyRange>& ranges) const;

@@ -197,6 +197,36 @@ TEST_F(PrefetchTest, AdvisedExtentsCoverEveryVersionInTheRanges) {
   EXPECT_GT(st.prefetch_bytes, 0u);
 }
 
+TEST_F(PrefetchTest, OneKeyRangesAdviseTheVersionAsOfTheSnapshot) {
+  ASSERT_NO_FATAL_FAILURE(Open());
+  ASSERT_NO_FATAL_FAILURE(Fill(300));
+  ASSERT_OK_AND_ASSIGN(Snapshot snap, db_->GetSnapshot());
+  std::mt19937_64 rng(5);
+  int checked = 0;
+  for (int trial = 0; trial < 200; ++trial) {
+    const std::string key = Key(static_cast<int>(rng() % 320),
+                                static_cast<int>(rng() % 12));
+    const std::string end = key + std::string(1, '\0');
+    env_.TakeCalls();
+    const PrefetchStats stats = snap.Prefetch({KeyRange{key, end}});
+    const std::vector<RecordingEnv::Call> calls = env_.TakeCalls();
+    absl::StatusOr<Record> r = snap.GetRecord(key);
+    if (!r.ok()) {
+      EXPECT_EQ(stats.extents, 0u) << key;
+      continue;
+    }
+    ++checked;
+    const char* p = r->key.data();
+    EXPECT_TRUE(std::any_of(calls.begin(), calls.end(),
+                            [&](const RecordingEnv::Call& c) {
+                              return p >= c.base + c.offset &&
+                                     p < c.base + c.offset + c.length;
+                            }))
+        << key;
+  }
+  EXPECT_GT(checked, 50);
+}
+
 TEST_F(PrefetchTest, SwitchedOffItAdvisesNothing) {
   ASSERT_NO_FATAL_FAILURE(Open(/*hints=*/false));
   ASSERT_NO_FATAL_FAILURE(Fill(50));
