@@ -97,12 +97,6 @@ Value FromProperty(graph::PropertyValue p) {
                     std::move(p));
 }
 
-// The part of a key range's end that makes [key, end) hold exactly `key`.
-std::string JustAfter(std::string key) {
-  key.push_back('\0');
-  return key;
-}
-
 }  // namespace
 
 std::string FormatValue(const Value& value) {
@@ -405,7 +399,6 @@ class Traversal::Run {
     std::vector<Row> rows;
     rows.reserve(cur_.size());
     for (size_t i = 0; i < cur_.size(); ++i) {
-      AheadVertices(i);
       RowContext ctx(this, cur_[i]);
       Row row;
       row.reserve(resolved.size());
@@ -456,10 +449,6 @@ class Traversal::Run {
       kEdgeProperty,
     } kind;
     PropertyId property = 0;
-    bool vertex_record() const {
-      return kind == Kind::kLabel || kind == Kind::kTs ||
-             kind == Kind::kProperty;
-    }
   };
 
   absl::StatusOr<Column> Resolve(std::string_view name) const {
@@ -661,36 +650,6 @@ class Traversal::Run {
     Hint(ranges);
   }
 
-  // Hints the vertex records of traversers [begin, begin + chunk).
-  void PrefetchVertices(size_t begin, size_t end) {
-    if (!options_.prefetch || begin >= end) return;
-    end = std::min(end, begin + options_.prefetch_chunk);
-    std::vector<std::string> keys;
-    absl::flat_hash_set<VertexId> seen;
-    for (size_t i = begin; i < end; ++i) {
-      if (seen.insert(cur_[i].v).second) {
-        keys.push_back(graph::VertexKey(cur_[i].v));
-      }
-    }
-    std::sort(keys.begin(), keys.end());
-    std::vector<std::string> ends;
-    ends.reserve(keys.size());
-    for (const std::string& k : keys) ends.push_back(JustAfter(k));
-    std::vector<kv::KeyRange> ranges;
-    for (size_t i = 0; i < keys.size(); ++i) {
-      ranges.push_back(kv::KeyRange{keys[i], ends[i]});
-    }
-    Hint(ranges);
-  }
-
-  // At traverser i of a pass over cur_ that reads vertex records: at each
-  // chunk boundary, hints the next chunk. The first chunk is not hinted: its
-  // reads start at once, before a hint could help.
-  void AheadVertices(size_t i) {
-    const size_t chunk = std::max<size_t>(1, options_.prefetch_chunk);
-    if (i % chunk == 0) PrefetchVertices(i + chunk, cur_.size());
-  }
-
   void Hint(const std::vector<kv::KeyRange>& ranges) {
     if (ranges.empty()) return;
     snap_.kv().Prefetch(ranges);
@@ -823,7 +782,6 @@ class Traversal::Run {
     if (!label) return absl::OkStatus();
     std::vector<Traverser> kept;
     for (size_t i = 0; i < cur_.size(); ++i) {
-      AheadVertices(i);
       absl::StatusOr<graph::Vertex> v = snap_.GetVertex(cur_[i].v);
       if (absl::IsNotFound(v.status())) continue;
       if (!v.ok()) return v.status();
@@ -838,7 +796,6 @@ class Traversal::Run {
   absl::Status Filter(const Column& col, Keep keep) {
     std::vector<Traverser> kept;
     for (size_t i = 0; i < cur_.size(); ++i) {
-      if (col.vertex_record()) AheadVertices(i);
       RowContext ctx(this, cur_[i]);
       ZVERSE_ASSIGN_OR_RETURN(Value v, ctx.Get(col));
       if (keep(v)) kept.push_back(cur_[i]);
@@ -849,15 +806,12 @@ class Traversal::Run {
 
   absl::Status OrderBy(const std::vector<const Step*>& keys) {
     std::vector<Column> cols;
-    bool record = false;
     for (const Step* k : keys) {
       ZVERSE_ASSIGN_OR_RETURN(Column c, Resolve(k->name));
-      record |= c.vertex_record();
       cols.push_back(c);
     }
     std::vector<Row> values(cur_.size());
     for (size_t i = 0; i < cur_.size(); ++i) {
-      if (record) AheadVertices(i);
       RowContext ctx(this, cur_[i]);
       for (const Column& c : cols) {
         ZVERSE_ASSIGN_OR_RETURN(Value v, ctx.Get(c));

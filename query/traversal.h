@@ -48,9 +48,10 @@
 //
 // Prefetch: while the executor expands one chunk of a frontier
 // (TraversalOptions::prefetch_chunk vertices), it hands the next chunk's
-// adjacency key ranges, in physical order, to kv::Snapshot::Prefetch; a
-// filter or projection does the same with the vertex records it reads
-// next. The first chunk is not hinted (its scans start at once), so a
+// adjacency key ranges, in physical order, to kv::Snapshot::Prefetch.
+// (Vertex records are not hinted: a record is one hash-table lookup, which
+// the hint would only repeat.) The first chunk is not hinted (its scans
+// start at once), so a
 // frontier of one chunk or less costs nothing. TraversalOptions::prefetch
 // turns it off; bench/query_bench measures both.
 //

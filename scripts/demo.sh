@@ -6,7 +6,8 @@
 # (../shared/datasets, or $ZVERSE_DATASETS) into an embedded database with
 # each record's creation date as its version time, then shows a person's
 # friends of friends now and as of an earlier date, PageRank's top 10 on both
-# snapshots, and what changed in between. Part 2, the temporal key-value
+# snapshots, traversals in the query syntax, LDBC reads, and what changed in
+# between. Part 2, the temporal key-value
 # engine underneath: a small story (the population of a few cities, imported
 # with their historical timestamps, then updated now): reads as of past
 # times, history, scans then and now, a delete, stats and verify.
@@ -130,6 +131,19 @@ else
   ZV_PIPE='| sort -k2 -g -r | head -10' \
     zv algo --db "$gdb" pr --label Person --edge-label knows --iterations 20 \
     --as-of "$then" | sort -k2 -g -r | head -10 | names
+
+  step "A traversal in the query syntax: friends of friends named Jan, now"
+  zv query --db "$gdb" --header \
+    "V($person).out(knows).out(knows).dedup().except($person).has(firstName, \"Jan\").values(id, firstName, lastName)"
+  step "... and who was within 3 hops as of $then (count by distance)"
+  ZV_PIPE='| cut -d"|" -f2 | sort | uniq -c' zv query --db "$gdb" \
+    --as-of "$then" "V($person).repeat(both, knows, 1, 3).values(id, distance)" |
+    cut -d'|' -f2 | sort | uniq -c
+  step "LDBC SNB reads: IS3 (friends, newest first) now, and IC13 (shortest path)"
+  ZV_PIPE='| head -3' zv ldbc --db "$gdb" --header is3 "$person" | head -3
+  zv ldbc --db "$gdb" ic13 "$person" 8796093022390
+  echo "(as of $then:)"
+  zv ldbc --db "$gdb" --as-of "$then" ic13 "$person" 8796093022390
 
   step "What changed between $then and 2010-08-01 (counts by kind)"
   ZV_PIPE='| cut -f1,2 | sort | uniq -c' zv diff --db "$gdb" "$then" 2010-08-01 |

@@ -37,7 +37,9 @@ file(GLOB config_files ${prefix}/lib*/cmake/zverse/zverseConfig.cmake
 foreach(expected include/zverse/kv/db.h include/zverse/kv/env.h
                  include/zverse/kv/interleave.h include/zverse/kv/status_macros.h
                  include/zverse/graph/graph_db.h include/zverse/graph/boost_graph.h
-                 include/zverse/graph/algorithms.h include/zverse/graph/loader.h)
+                 include/zverse/graph/algorithms.h include/zverse/graph/loader.h
+                 include/zverse/query/traversal.h include/zverse/query/syntax.h
+                 include/zverse/query/ldbc.h include/zverse/kv/timestamp.h)
   if(NOT EXISTS ${prefix}/${expected})
     message(FATAL_ERROR "install test: ${expected} was not installed")
   endif()

@@ -310,7 +310,9 @@ TEST_P(TraversalTest, WalksMatchTheAdjacencyListOracle) {
       EXPECT_EQ(Sorted(*got), Sorted(frontier))
           << "start " << start << ", " << hops << " hops, as of " << ts;
       if (prefetch) hinted += t.stats().prefetch_calls;
-      if (!prefetch) EXPECT_EQ(t.stats().prefetch_calls, 0u);
+      if (!prefetch) {
+        EXPECT_EQ(t.stats().prefetch_calls, 0u);
+      }
       nonempty += !got->empty();
     }
   }

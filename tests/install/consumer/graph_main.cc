@@ -15,6 +15,8 @@
 #include "zverse/graph/boost_graph.h"
 #include "zverse/graph/csr.h"
 #include "zverse/graph/graph_db.h"
+#include "zverse/query/syntax.h"
+#include "zverse/query/traversal.h"
 
 namespace {
 
@@ -108,6 +110,18 @@ int main(int argc, char** argv) {
   if (!wcc.ok()) return Fail("Wcc", wcc.status());
   if ((*wcc)[*csr->index_of(2)] != 1 || (*wcc)[*csr->index_of(3)] != 3) {
     return Wrong("WCC as of 2020");
+  }
+
+  // The query layer: the fluent API and the textual syntax agree.
+  auto fluent = zverse::query::Traversal(*now).V(2).Out("knows").Ids();
+  if (!fluent.ok()) return Fail("Traversal", fluent.status());
+  auto parsed = zverse::query::ParseQuery("V(2).out(knows).ids()");
+  if (!parsed.ok()) return Fail("ParseQuery", parsed.status());
+  auto text = zverse::query::RunQuery(*now, *parsed);
+  if (!text.ok()) return Fail("RunQuery", text.status());
+  if (*fluent != std::vector<graph::VertexId>{3} || text->rows.size() != 1 ||
+      text->rows[0][0] != "3") {
+    return Wrong("2's friends through the query layer");
   }
 
   auto versions = (*db)->EdgeHistory(1, "knows", 2);
