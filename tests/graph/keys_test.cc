@@ -154,7 +154,9 @@ TEST(GraphKeysTest, AVertexsKeysFormOneContiguousRunWhateverTheirTimes) {
   for (uint64_t v = 0; v < kVertices; ++v) ++per_bucket[Bucket(v)];
   const std::map<uint64_t, int> runs = RunsPerVertex(hashed, owner);
   for (uint64_t v = 0; v < kVertices; ++v) {
-    if (per_bucket[Bucket(v)] == 1) EXPECT_EQ(runs.at(v), 1) << "vertex " << v;
+    if (per_bucket[Bucket(v)] == 1) {
+      EXPECT_EQ(runs.at(v), 1) << "vertex " << v;
+    }
   }
   // The naive big-endian layout becomes time-major: its runs fragment.
   const std::map<uint64_t, int> naive_runs = RunsPerVertex(naive, owner);

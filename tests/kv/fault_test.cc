@@ -458,8 +458,12 @@ TEST_P(IngestFaultTest, Ingest) {
     int found = 0;
     for (int i = kFirst; i < kLast; ++i) found += db->Get(Key(i)).ok();
     EXPECT_TRUE(found == 0 || found == kLast - kFirst) << found;
-    if (outcome == IngestOutcome::kClean) EXPECT_EQ(found, 0);
-    if (outcome == IngestOutcome::kDone) EXPECT_EQ(found, kLast - kFirst);
+    if (outcome == IngestOutcome::kClean) {
+      EXPECT_EQ(found, 0);
+    }
+    if (outcome == IngestOutcome::kDone) {
+      EXPECT_EQ(found, kLast - kFirst);
+    }
     if (found != 0) {
       for (int i = kFirst; i < kLast; ++i) acked_.insert(i);
     }

@@ -190,7 +190,9 @@ TEST_F(PrefetchTest, AdvisedExtentsCoverEveryVersionInTheRanges) {
         EXPECT_TRUE(covered) << "an entry of range " << i << " is not advised";
       }
     }
-    if (checked == 0) EXPECT_EQ(calls.size(), 0u);
+    if (checked == 0) {
+      EXPECT_EQ(calls.size(), 0u);
+    }
   }
   const Stats st = db_->GetStats();
   EXPECT_EQ(st.prefetch_calls, 50u);
