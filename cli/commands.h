@@ -20,6 +20,7 @@
 #include "absl/status/statusor.h"
 #include "absl/types/span.h"
 #include "cli/args.h"
+#include "graph/graph_db.h"
 #include "kv/db.h"
 
 namespace zverse::cli {
@@ -84,6 +85,11 @@ const std::string& DbDir(const Invocation& inv);
 // otherwise), read-only or read-write.
 absl::StatusOr<std::unique_ptr<kv::DB>> OpenExisting(const std::string& dir,
                                                      bool read_only);
+
+// Opens a graph that must exist already, read-only (NotFound naming the
+// directory otherwise). Defined in cli/graph_read_commands.cc.
+absl::StatusOr<std::unique_ptr<graph::GraphDb>> OpenGraphForRead(
+    const std::string& dir);
 
 // Commands defined in other files, appended to the table in this order.
 // cli/graph_commands.cc: load, export.

@@ -21,7 +21,6 @@
 #include "graph/graph_db.h"
 
 namespace zverse::cli {
-namespace {
 
 absl::StatusOr<std::unique_ptr<graph::GraphDb>> OpenGraphForRead(
     const std::string& dir) {
@@ -35,6 +34,9 @@ absl::StatusOr<std::unique_ptr<graph::GraphDb>> OpenGraphForRead(
   options.kv.read_only = true;
   return graph::GraphDb::Open(dir, options);
 }
+
+namespace {
+
 
 absl::StatusOr<graph::VertexId> VertexArg(const Invocation& inv, size_t i) {
   const std::string& text = inv.args.positional()[i];

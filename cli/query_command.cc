@@ -19,18 +19,6 @@
 namespace zverse::cli {
 namespace {
 
-absl::StatusOr<std::unique_ptr<graph::GraphDb>> OpenForQuery(
-    const std::string& dir) {
-  std::error_code ec;
-  if (!std::filesystem::exists(dir, ec)) {
-    return absl::NotFoundError(absl::StrFormat(
-        "no database at '%s': the directory does not exist", dir));
-  }
-  graph::GraphOptions options;
-  options.kv.create_if_missing = false;
-  options.kv.read_only = true;
-  return graph::GraphDb::Open(dir, options);
-}
 
 int RunQuery(const Invocation& inv) {
   const std::string& text = inv.args.positional()[0];
@@ -51,7 +39,7 @@ int RunQuery(const Invocation& inv) {
     }
     return UsageError(inv, parsed.status());
   }
-  auto db = OpenForQuery(DbDir(inv));
+  auto db = OpenGraphForRead(DbDir(inv));
   if (!db.ok()) return Error(inv, db.status());
   auto snap = (*db)->GetSnapshot(*as_of);
   if (!snap.ok()) return Error(inv, snap.status());
@@ -99,7 +87,7 @@ int RunLdbc(const Invocation& inv) {
   absl::StatusOr<kv::Timestamp> as_of =
       TimestampFlag(inv, "as-of", kv::kLatest);
   if (!as_of.ok()) return UsageError(inv, as_of.status());
-  auto db = OpenForQuery(DbDir(inv));
+  auto db = OpenGraphForRead(DbDir(inv));
   if (!db.ok()) return Error(inv, db.status());
   auto snap = (*db)->GetSnapshot(*as_of);
   if (!snap.ok()) return Error(inv, snap.status());
