@@ -98,6 +98,35 @@ absl::StatusOr<ParsedArgs> ParseArgs(absl::Span<const std::string> args,
   return parsed;
 }
 
+absl::StatusOr<uint64_t> ParseDuration(std::string_view text) {
+  size_t digits = 0;
+  while (digits < text.size() && text[digits] >= '0' && text[digits] <= '9') {
+    ++digits;
+  }
+  const std::string_view unit = text.substr(digits);
+  struct Unit {
+    std::string_view name;
+    uint64_t micros;
+  };
+  constexpr Unit kUnits[] = {{"us", 1},
+                             {"ms", 1000},
+                             {"s", 1000000},
+                             {"m", 60000000},
+                             {"h", 3600000000},
+                             {"d", 86400000000},
+                             {"w", 604800000000}};
+  uint64_t n = 0;
+  bool ok = digits > 0 && digits <= 12;
+  for (size_t i = 0; ok && i < digits; ++i) n = n * 10 + (text[i] - '0');
+  for (const Unit& u : kUnits) {
+    if (ok && unit == u.name) return n * u.micros;
+  }
+  return absl::InvalidArgumentError(absl::StrFormat(
+      "bad duration '%s' (expected a number and a unit: us ms s m h d w, "
+      "e.g. 30d)",
+      text));
+}
+
 absl::StatusOr<kv::SyncMode> ParseSyncMode(std::string_view text) {
   if (text == "always") return kv::SyncMode::kAlways;
   if (text == "interval") return kv::SyncMode::kInterval;

@@ -59,6 +59,10 @@ absl::StatusOr<ParsedArgs> ParseArgs(absl::Span<const std::string> args,
 // ParseTimestamp (kv/timestamp.h): microseconds or ISO-8601.
 using kv::ParseTimestamp;
 
+// A duration in microseconds: a number with a unit, "90s", "15m", "12h",
+// "30d", "2w" (also "500ms", "250us"); InvalidArgument otherwise.
+absl::StatusOr<uint64_t> ParseDuration(std::string_view text);
+
 // "always", "interval" or "never".
 absl::StatusOr<kv::SyncMode> ParseSyncMode(std::string_view text);
 

@@ -17,6 +17,8 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
 #include "absl/strings/str_split.h"
 #include "cli/escape.h"
 #include "kv/db.h"
@@ -355,9 +357,28 @@ int RunCompact(const Invocation& inv) {
   absl::StatusOr<std::unique_ptr<kv::DB>> db =
       OpenExisting(DbDir(inv), /*read_only=*/false);
   if (!db.ok()) return Error(inv, db.status());
-  if (absl::Status s = (*db)->Compact(); !s.ok()) return Error(inv, s);
+  kv::CompactOptions options;
+  const std::string* retain = inv.args.Find("retain");
+  if (retain != nullptr) {
+    absl::StatusOr<uint64_t> keep = ParseDuration(*retain);
+    if (!keep.ok()) return UsageError(inv, keep.status());
+    const uint64_t now = static_cast<uint64_t>(absl::ToUnixMicros(absl::Now()));
+    // Everything in the last `keep` stays; a horizon before the epoch keeps
+    // everything.
+    options.horizon = *keep >= now ? 0 : now - *keep;
+  }
+  absl::StatusOr<kv::CompactStats> stats = (*db)->Compact(options);
+  if (!stats.ok()) return Error(inv, stats.status());
   if (absl::Status s = (*db)->Close(); !s.ok()) return Error(inv, s);
-  Write(inv, "ok\n");
+  std::string out = "ok\n";
+  if (retain != nullptr) {
+    absl::StrAppend(&out, "horizon ", stats->horizon, "\nversions_in ",
+                    stats->versions_in, "\nversions_kept ", stats->versions_out,
+                    "\nversions_dropped ", stats->versions_dropped,
+                    "\nbytes_before ", stats->bytes_in, "\nbytes_after ",
+                    stats->bytes_out, "\n");
+  }
+  Write(inv, out);
   return kExitOk;
 }
 
@@ -479,12 +500,23 @@ std::vector<Command>* MakeCommandTable() {
        .run = RunStats},
       {.name = "compact",
        .args = "",
-       .summary = "merge the segments into one (keeps every version)",
+       .summary = "merge the segments into one (optionally dropping old versions)",
        .description =
            "Seals the active log and merges every segment into one, so\n"
-           "that a read probes a single index. Every version is kept.\n"
-           "Prints 'ok'. The database must exist.",
-       .flags = {kDbFlag},
+           "that a read probes a single index. Every version is kept, or,\n"
+           "with --retain, every version of the last DURATION and, for\n"
+           "each key, its newest version before that (dropped if it is a\n"
+           "deletion): reads as of the horizon (now - DURATION) or later\n"
+           "give what they gave before; reads before it see that newest\n"
+           "older version. Prints 'ok' (with --retain, then what was\n"
+           "dropped, as name value lines). The database must exist.\n\n"
+           "Examples:\n"
+           "  zverse compact --db DIR\n"
+           "  zverse compact --db DIR --retain 30d",
+       .flags = {kDbFlag,
+                 {"retain", "DURATION",
+                  "keep the history of the last DURATION only (e.g. 90s,\n"
+                  "12h, 30d, 2w)"}},
        .min_args = 0,
        .max_args = 0,
        .run = RunCompact},

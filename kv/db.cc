@@ -325,7 +325,7 @@ class DBImpl {
   absl::StatusOr<Timestamp> Ingest(const WriteBatch& batch,
                                    WriteBatch* consumed, Timestamp ts);
   absl::Status Seal();
-  absl::Status Compact();
+  absl::StatusOr<CompactStats> Compact(const CompactOptions& options);
   absl::Status Sync();
 
   absl::StatusOr<Snapshot> GetSnapshot(Timestamp as_of) const;
@@ -339,6 +339,8 @@ class DBImpl {
     const OpRef* ops = nullptr;        // kCommit: n entries.
     const WriteBatch* batch = nullptr;  // kIngest: n entries.
     WriteBatch* consumed = nullptr;     // kIngest: release once encoded.
+    CompactOptions compact_options;     // kCompact.
+    CompactStats compact_stats;         // kCompact: what it did.
     size_t n = 0;
     Timestamp explicit_ts = 0;
     // A commit through the log; a bulk ingest, which the leader runs alone;
@@ -378,7 +380,9 @@ class DBImpl {
   // Seals the active log. REQUIRES: mu_ held by the commit leader.
   absl::Status SealLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Merges every segment into one. REQUIRES: mu_ held by the commit leader.
-  absl::Status CompactLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  absl::Status CompactLocked(const CompactOptions& options,
+                             CompactStats* stats)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Makes `v` the version readers start from; with `max_ts`, also raises
   // the newest visible timestamp, in the same step.
   void Publish(std::shared_ptr<const Version> v, Timestamp max_ts = 0);
@@ -823,7 +827,9 @@ absl::StatusOr<Timestamp> DBImpl::Run(Writer* wp) {
     group.push_back(&w);
   } else if (s.ok() && w.kind != Writer::Kind::kCommit) {
     s = SealLocked();
-    if (s.ok() && w.kind == Writer::Kind::kCompact) s = CompactLocked();
+    if (s.ok() && w.kind == Writer::Kind::kCompact) {
+      s = CompactLocked(w.compact_options, &w.compact_stats);
+    }
     // A half-done seal may have put a segment in place that supersedes the
     // active log: no further write may go there. Reopening recovers.
     if (!s.ok()) bg_error_ = s;
@@ -1193,15 +1199,28 @@ absl::Status DBImpl::Seal() {
   return Run(&w).status();
 }
 
-absl::Status DBImpl::Compact() {
+absl::StatusOr<CompactStats> DBImpl::Compact(const CompactOptions& options) {
   Writer w;
   w.kind = Writer::Kind::kCompact;
-  return Run(&w).status();
+  w.compact_options = options;
+  ZVERSE_RETURN_IF_ERROR(Run(&w).status());
+  return w.compact_stats;
 }
 
-absl::Status DBImpl::CompactLocked() {
+absl::Status DBImpl::CompactLocked(const CompactOptions& options,
+                                   CompactStats* stats) {
   std::shared_ptr<const Version> v = current();
-  if (v->segments.size() <= 1) return absl::OkStatus();
+  // The newest commit's versions always stay: the clock is recovered from
+  // them at open, and must not go back.
+  const Timestamp horizon =
+      options.horizon == 0 ? 0 : std::min(options.horizon, last_ts_ - 1);
+  stats->horizon = horizon;
+  // Nothing to merge, and nothing old enough to drop.
+  if (v->segments.empty()) return absl::OkStatus();
+  if (v->segments.size() == 1 &&
+      (horizon == 0 || v->segments.front()->min_ts() > horizon)) {
+    return absl::OkStatus();
+  }
   // Merge the directories in (key asc, ts desc, newer segment first) order;
   // for equal (key, ts) the newest segment's version wins.
   struct Head {
@@ -1222,11 +1241,19 @@ absl::Status DBImpl::CompactLocked() {
     const Segment& seg = *v->segments[k];
     ZVERSE_RETURN_IF_ERROR(seg.EnsureIndex());
     total += seg.entry_count();
+    stats->bytes_in += seg.file_size();
     if (seg.entry_count() > 0) heap.push_back({seg.DirKey(0), seg.DirTs(0), k, 0});
   }
+  stats->segments_merged = v->segments.size();
+  stats->versions_in = total;
   std::make_heap(heap.begin(), heap.end(), after);
   std::vector<internal::SegmentInput> inputs;
   inputs.reserve(total);
+  // Version GC state for the key being merged: whether its newest version
+  // at or before the horizon was met (everything older is dropped).
+  std::string_view gc_key;
+  bool gc_key_set = false;
+  bool past_horizon = false;
   while (!heap.empty()) {
     std::pop_heap(heap.begin(), heap.end(), after);
     Head h = heap.back();
@@ -1234,15 +1261,38 @@ absl::Status DBImpl::CompactLocked() {
     const Segment& seg = *v->segments[h.seg];
     const bool dup = !inputs.empty() && inputs.back().ts == h.ts &&
                      inputs.back().key == h.key;
-    if (!dup) {
+    const bool same_key = gc_key_set && gc_key == h.key;
+    if (!same_key) {
+      gc_key = h.key;
+      gc_key_set = true;
+      past_horizon = false;
+    }
+    if (dup) {
+      ++stats->duplicates;
+    } else if (past_horizon) {
+      ++stats->versions_dropped;  // Older than the key's version at the horizon.
+    } else {
       const uint64_t off = seg.DirOffset(h.i);
       ZVERSE_ASSIGN_OR_RETURN(EntryView e, seg.Entry(off));
       if (e.key != h.key || e.ts != h.ts) {
         return internal::DataLossAt(seg.path(), off,
                                     "directory points at the wrong entry");
       }
-      inputs.push_back(internal::SegmentInput{seg.data() + off, e.size,
-                                              e.key, e.ts});
+      if (horizon != 0 && h.ts <= horizon) {
+        // The newest version at or before the horizon: reads as of the
+        // horizon need it, unless it is a tombstone (then no version at
+        // all reads the same).
+        past_horizon = true;
+        if (e.deleted()) {
+          ++stats->versions_dropped;
+        } else {
+          inputs.push_back(internal::SegmentInput{seg.data() + off, e.size,
+                                                  e.key, e.ts});
+        }
+      } else {
+        inputs.push_back(internal::SegmentInput{seg.data() + off, e.size,
+                                                e.key, e.ts});
+      }
     }
     if (++h.i < seg.entry_count()) {
       h.key = seg.DirKey(h.i);
@@ -1251,6 +1301,7 @@ absl::Status DBImpl::CompactLocked() {
       std::push_heap(heap.begin(), heap.end(), after);
     }
   }
+  stats->versions_out = inputs.size();
   // The merged segment takes the newest input's number (renaming over it),
   // so its rank among segments stays that of its newest input.
   const uint64_t number = v->segments.front()->number();
@@ -1260,6 +1311,7 @@ absl::Status DBImpl::CompactLocked() {
   ZVERSE_ASSIGN_OR_RETURN(
       auto merged,
       Segment::Open(env_, internal::SegmentFileName(path_, number), number));
+  stats->bytes_out = merged->file_size();
   auto nv = std::make_shared<Version>();
   nv->segments.push_back(std::move(merged));
   nv->mem = v->mem;
@@ -1795,7 +1847,10 @@ absl::StatusOr<std::vector<Entry>> DB::Changes(Timestamp t1,
 }
 
 absl::Status DB::Seal() { return impl_->Seal(); }
-absl::Status DB::Compact() { return impl_->Compact(); }
+absl::Status DB::Compact() { return impl_->Compact({}).status(); }
+absl::StatusOr<CompactStats> DB::Compact(const CompactOptions& options) {
+  return impl_->Compact(options);
+}
 absl::Status DB::Sync() { return impl_->Sync(); }
 Stats DB::GetStats() const { return impl_->GetStats(); }
 absl::Status DB::DropCaches() { return impl_->DropCaches(); }

@@ -238,6 +238,31 @@ class Snapshot {
   std::shared_ptr<const SnapshotState> state_;
 };
 
+// How Compact merges.
+struct CompactOptions {
+  // Version GC: versions at or before this time are dropped, except each
+  // key's newest one at or before it (and that one too if it is a
+  // tombstone), so that every read as of `horizon` or later still gives the
+  // same answer. The newest commit's versions always stay (the engine's
+  // clock is recovered from them). Open snapshots are not affected: they
+  // keep reading the
+  // files they pinned (whose space is freed when the last one is destroyed).
+  // 0 (the default): keep every version.
+  Timestamp horizon = 0;
+};
+
+// What a compaction did.
+struct CompactStats {
+  uint64_t segments_merged = 0;
+  uint64_t versions_in = 0;
+  uint64_t versions_out = 0;
+  uint64_t versions_dropped = 0;  // By version GC.
+  uint64_t duplicates = 0;        // (key, ts) rewritten in a newer segment.
+  uint64_t bytes_in = 0;          // Segment file bytes before and after.
+  uint64_t bytes_out = 0;
+  Timestamp horizon = 0;          // The horizon applied.
+};
+
 struct Stats {
   uint64_t segments = 0;            // Sealed segment files.
   uint64_t segment_bytes = 0;
@@ -324,9 +349,14 @@ class DB {
   // Seals the active log into a segment now (normally automatic).
   absl::Status Seal();
   // Seals the active log and merges every segment into one, so that a read
-  // probes a single index. Keeps every version (version GC is not done
-  // here). Runs in the caller's thread; writers wait until it finishes.
+  // probes a single index. Keeps every version. Runs in the caller's
+  // thread; writers wait until it finishes.
   absl::Status Compact();
+  // The same with version GC (CompactOptions::horizon). Reads as of a time
+  // before the horizon may then see a newer version than they used to (the
+  // newest at or before the horizon); snapshots taken earlier keep reading
+  // what they read (they hold the files they read until destroyed).
+  absl::StatusOr<CompactStats> Compact(const CompactOptions& options);
   // Syncs everything written so far, whatever the sync mode.
   absl::Status Sync();
 

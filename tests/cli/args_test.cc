@@ -73,6 +73,21 @@ TEST(ArgsTest, Errors) {
   }
 }
 
+TEST(ArgsTest, Duration) {
+  ASSERT_OK_AND_ASSIGN(uint64_t d, ParseDuration("30d"));
+  EXPECT_EQ(d, 30ull * 86400 * 1000000);
+  ASSERT_OK_AND_ASSIGN(uint64_t ms, ParseDuration("500ms"));
+  EXPECT_EQ(ms, 500000u);
+  ASSERT_OK_AND_ASSIGN(uint64_t w, ParseDuration("2w"));
+  EXPECT_EQ(w, 14ull * 86400 * 1000000);
+  ASSERT_OK_AND_ASSIGN(uint64_t s, ParseDuration("0s"));
+  EXPECT_EQ(s, 0u);
+  for (const char* bad : {"", "30", "s", "1y", "-1d", "1.5h", "1000000000000000d"}) {
+    EXPECT_STATUS_CODE(ParseDuration(bad), absl::StatusCode::kInvalidArgument)
+        << bad;
+  }
+}
+
 TEST(ArgsTest, SyncMode) {
   ASSERT_OK_AND_ASSIGN(kv::SyncMode always, ParseSyncMode("always"));
   EXPECT_EQ(always, kv::SyncMode::kAlways);

@@ -337,6 +337,36 @@ TEST_F(CliTest, CompactKeepsEveryVersion) {
   EXPECT_FALSE(std::filesystem::exists(other.Sub("none")));
 }
 
+TEST_F(CliTest, CompactRetainDropsOldHistory) {
+  // Old history (far in the past), then the present.
+  Put("a", "1", "1000");
+  Put("a", "2", "2000");
+  Put("b", "x", "1500");
+  ASSERT_EQ(Run("del", {"--ts", "2500", "b"}).exit_code, 0);
+  Put("c", "old", "1000");
+  Put("a", "3");
+  const std::string now_scan = Run("scan", {"", ""}).out;
+
+  RunResult r = Run("compact", {"--retain", "1d"});
+  ASSERT_EQ(r.exit_code, 0) << r;
+  EXPECT_EQ(r.out.rfind("ok\nhorizon ", 0), 0u) << r;
+  // a@1000 goes (a@2000 is its newest before the horizon), and b's deletion
+  // takes b@1500 with it: 3 of 6 versions.
+  EXPECT_NE(r.out.find("versions_dropped 3\n"), std::string::npos) << r;
+  EXPECT_NE(r.out.find("versions_kept 3\n"), std::string::npos) << r;
+  EXPECT_EQ(Run("scan", {"", ""}).out, now_scan);
+  EXPECT_EQ(Run("history", {"a"}).out.substr(
+                Run("history", {"a"}).out.find('\n') + 1),
+            "2000\t2\n");
+  EXPECT_EQ(Run("history", {"b"}).exit_code, 1);  // Nothing left of b.
+  EXPECT_EQ(Run("get", {"c"}).out, "old\n");      // Newest, however old.
+  EXPECT_EQ(Run("verify").out, "ok\n");
+  // Bad durations are usage errors.
+  for (const char* bad : {"", "30", "d", "-1d", "1y", "3 d"}) {
+    EXPECT_EQ(Run("compact", {"--retain", bad}).exit_code, 2) << bad;
+  }
+}
+
 TEST_F(CliTest, VerifyReportsDamage) {
   for (int i = 0; i < 50; ++i) {
     Put("key" + std::to_string(i), std::string(100, 'a' + i % 26));

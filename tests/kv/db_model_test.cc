@@ -81,7 +81,7 @@ void PrintTo(const ModelConfig& c, std::ostream* os) { *os << c.name; }
 class ModelRun {
  public:
   ModelRun(const ModelConfig& config, uint64_t seed)
-      : config_(config), seed_(seed), rng_(seed) {
+      : config_(config), seed_(seed), rng_(seed), gc_rng_(seed * 31 + 7) {
     env_.SetNow(kBase);
     env_.set_skip_syncs(!config.real_syncs);
     keys_ = MakeKeys(rng_);
@@ -114,6 +114,7 @@ class ModelRun {
     EXPECT_GT(snapshot_checks_, 5);
     EXPECT_GT(compactions_, 0);
     EXPECT_GT(ingests_, 5);
+    EXPECT_GT(gc_dropped_, 0u) << "versions dropped by version GC";
     if (config_.seal_threshold_bytes <= (16 << 10)) {
       EXPECT_GT(auto_seals_, config_.seal_threshold_bytes <= (4 << 10) ? 10 : 2)
           << "automatic seals";
@@ -285,7 +286,25 @@ class ModelRun {
       EXPECT_EQ(st.memtable_entries, 0u) << "after Seal";
       --auto_seals_;  // Not automatic (if it sealed anything).
     } else if (r < 83) {
-      ASSERT_OK(db_->Compact());
+      // Its own generator, so that version GC leaves the rest of the walk
+      // as it was.
+      if (gc_rng_() % 2 == 0) {
+        // Version GC at a random horizon.
+        const auto& all = model_.all_ts();
+        const Timestamp h =
+            all.empty() ? 1 : all[gc_rng_() % all.size()] + gc_rng_() % 3;
+        ASSERT_OK_AND_ASSIGN(CompactStats cs, db_->Compact(CompactOptions{h}));
+        const Timestamp want =
+            std::min<Timestamp>(h, model_.last_ts() == 0 ? 0
+                                                          : model_.last_ts() - 1);
+        EXPECT_EQ(cs.horizon, want) << "horizon " << h;
+        EXPECT_EQ(cs.versions_out + cs.versions_dropped + cs.duplicates,
+                  cs.versions_in);
+        if (cs.horizon != 0) model_.CollectGarbage(cs.horizon);
+        gc_dropped_ += cs.versions_dropped;
+      } else {
+        ASSERT_OK(db_->Compact());
+      }
       ++compactions_;
       const Stats st = db_->GetStats();
       EXPECT_EQ(st.memtable_entries, 0u) << "after Compact";
@@ -587,6 +606,7 @@ class ModelRun {
   const ModelConfig config_;
   const uint64_t seed_;
   std::mt19937_64 rng_;
+  std::mt19937_64 gc_rng_;
   FaultEnv env_;
   TempDir dir_;
   std::vector<std::string> keys_;
@@ -601,6 +621,7 @@ class ModelRun {
   int compactions_ = 0;
   int auto_seals_ = 0;
   int ingests_ = 0;
+  uint64_t gc_dropped_ = 0;
 };
 
 #ifdef ZVERSE_MODEL_TEST_SLOW

@@ -69,6 +69,26 @@ class Model {
     all_ts_.push_back(ts);
   }
 
+  // Version GC as DB::Compact with CompactOptions::horizon = h does it:
+  // per key, drop the versions at or before h except the newest, and that
+  // one too if it is a tombstone.
+  void CollectGarbage(Timestamp h) {
+    for (auto it = data_.begin(); it != data_.end();) {
+      auto& versions = it->second;
+      auto newest = versions.upper_bound(h);  // First version after h.
+      if (newest != versions.begin()) {
+        auto keep = std::prev(newest);
+        const bool tombstone = !keep->second.has_value();
+        versions.erase(versions.begin(), tombstone ? newest : keep);
+      }
+      it = versions.empty() ? data_.erase(it) : std::next(it);
+    }
+    all_ts_.clear();
+    for (const auto& [key, versions] : data_) {
+      for (const auto& [ts, v] : versions) all_ts_.push_back(ts);
+    }
+  }
+
   Timestamp last_ts() const { return last_ts_; }
   Timestamp min_ts() const {
     if (all_ts_.empty()) return 0;
