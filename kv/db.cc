@@ -1210,10 +1210,7 @@ absl::StatusOr<CompactStats> DBImpl::Compact(const CompactOptions& options) {
 absl::Status DBImpl::CompactLocked(const CompactOptions& options,
                                    CompactStats* stats) {
   std::shared_ptr<const Version> v = current();
-  // The newest commit's versions always stay: the clock is recovered from
-  // them at open, and must not go back.
-  const Timestamp horizon =
-      options.horizon == 0 ? 0 : std::min(options.horizon, last_ts_ - 1);
+  const Timestamp horizon = options.horizon;
   stats->horizon = horizon;
   // Nothing to merge, and nothing old enough to drop.
   if (v->segments.empty()) return absl::OkStatus();
@@ -1307,6 +1304,9 @@ absl::Status DBImpl::CompactLocked(const CompactOptions& options,
   const uint64_t number = v->segments.front()->number();
   const uint64_t lo = v->segments.back()->number();
   internal::SegmentMeta meta{number, lo, number};
+  // Version GC may drop the newest commit's versions; the clock, recovered
+  // from the footers at open, must not go back.
+  meta.max_ts_floor = last_ts_;
   ZVERSE_RETURN_IF_ERROR(internal::WriteSegment(env_, path_, meta, inputs));
   ZVERSE_ASSIGN_OR_RETURN(
       auto merged,

@@ -243,8 +243,7 @@ struct CompactOptions {
   // Version GC: versions at or before this time are dropped, except each
   // key's newest one at or before it (and that one too if it is a
   // tombstone), so that every read as of `horizon` or later still gives the
-  // same answer. The newest commit's versions always stay (the engine's
-  // clock is recovered from them). Open snapshots are not affected: they
+  // same answer. Open snapshots are not affected: they
   // keep reading the
   // files they pinned (whose space is freed when the last one is destroyed).
   // 0 (the default): keep every version.

@@ -278,7 +278,7 @@ absl::Status WriteSegmentFile(Env* env, const std::string& dir,
   StoreU64(footer + kFtHashOffset, dir_offset + 16 * n);
   StoreU64(footer + kFtHashSlots, slots);
   StoreU64(footer + kFtMinTs, min_ts);
-  StoreU64(footer + kFtMaxTs, max_ts);
+  StoreU64(footer + kFtMaxTs, std::max(max_ts, meta.max_ts_floor));
   StoreU64(footer + kFtReplacesLo, meta.replaces_lo);
   StoreU64(footer + kFtReplacesHi, meta.replaces_hi);
   StoreU64(footer + kFtIndexChecksum, index_checksum);

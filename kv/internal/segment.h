@@ -54,6 +54,9 @@ struct SegmentMeta {
   uint64_t number = 0;
   uint64_t replaces_lo = 0;  // Files numbered in [lo, hi] (other than this
   uint64_t replaces_hi = 0;  // one) are superseded by this segment.
+  // The footer's largest timestamp is at least this (a compaction that
+  // dropped the newest versions keeps the database's clock here).
+  uint64_t max_ts_floor = 0;
 };
 
 // Writes a segment from `entries`, which must be sorted by (key asc, ts desc)
