@@ -5,6 +5,7 @@
 #endif
 
 #include <algorithm>
+#include <atomic>
 #include <cstring>
 #include <deque>
 #include <thread>
@@ -387,8 +388,8 @@ class DBImpl {
   // the newest visible timestamp, in the same step.
   void Publish(std::shared_ptr<const Version> v, Timestamp max_ts = 0);
   std::shared_ptr<const Version> current() const {
-    absl::MutexLock l(&version_mu_);
-    return version_;
+    std::shared_ptr<const ReadState> r = read_state_.load(std::memory_order_acquire);
+    return r == nullptr ? nullptr : r->version;
   }
   void SyncLoop();
   // Entries a full log holds, assuming small (64-byte) entries.
@@ -413,10 +414,24 @@ class DBImpl {
   internal::GroupEncoder encoder_;  // Used by the commit leader only.
 
   // The published state readers start from.
-  mutable absl::Mutex version_mu_;
-  std::shared_ptr<const Version> version_ ABSL_GUARDED_BY(version_mu_);
-  uint64_t visible_seq_ ABSL_GUARDED_BY(version_mu_) = 0;
-  Timestamp visible_ts_ ABSL_GUARDED_BY(version_mu_) = 0;
+  // Published RCU-style: readers load it without a lock; writers (under
+  // mu_) build a new one and store it whole, so a reader always sees a
+  // version and the visibility that go together. Null once closed.
+  struct ReadState {
+    std::shared_ptr<const Version> version;
+    uint64_t visible_seq = 0;
+    Timestamp visible_ts = 0;
+  };
+  std::atomic<std::shared_ptr<const ReadState>> read_state_;
+  // Replaces the read state: REQUIRES mu_ held (or no concurrency, at open).
+  void StoreReadState(std::shared_ptr<const Version> v, uint64_t seq,
+                      Timestamp ts) {
+    auto r = std::make_shared<ReadState>();
+    r->version = std::move(v);
+    r->visible_seq = seq;
+    r->visible_ts = ts;
+    read_state_.store(std::move(r), std::memory_order_release);
+  }
 
   // Interval sync.
   std::thread sync_thread_;
@@ -724,17 +739,13 @@ absl::Status DBImpl::Recover() {
   auto v = std::make_shared<Version>();
   v->segments = std::move(segments);
   v->mem = std::move(mem);
-  absl::MutexLock vl(&version_mu_);
-  version_ = std::move(v);
-  visible_seq_ = max_seq;
-  visible_ts_ = last_ts;
+  StoreReadState(std::move(v), max_seq, last_ts);
   return absl::OkStatus();
 }
 
 void DBImpl::Publish(std::shared_ptr<const Version> v, Timestamp max_ts) {
-  absl::MutexLock l(&version_mu_);
-  version_ = std::move(v);
-  visible_ts_ = std::max(visible_ts_, max_ts);
+  std::shared_ptr<const ReadState> r = read_state_.load(std::memory_order_acquire);
+  StoreReadState(std::move(v), r->visible_seq, std::max(r->visible_ts, max_ts));
 }
 
 absl::StatusOr<Timestamp> DBImpl::Commit(const OpRef* ops, size_t n,
@@ -936,9 +947,10 @@ absl::StatusOr<Timestamp> DBImpl::Run(Writer* wp) {
         commits_.fetch_add(group.size() - rejected.size(),
                            std::memory_order_relaxed);
         {
-          absl::MutexLock vl(&version_mu_);
-          visible_seq_ = last_seq;
-          visible_ts_ = std::max(visible_ts_, max_ts);
+          std::shared_ptr<const ReadState> r =
+              read_state_.load(std::memory_order_acquire);
+          StoreReadState(r->version, last_seq,
+                         std::max(r->visible_ts, max_ts));
         }
         if (log_->size() >= options_.seal_threshold_bytes) {
           // The commits are durable whether or not sealing works; a failed
@@ -1372,8 +1384,7 @@ absl::Status DBImpl::Close() {
   }
   {
     // Snapshots taken before keep their files; new reads are refused.
-    absl::MutexLock l(&version_mu_);
-    version_.reset();
+    read_state_.store(nullptr, std::memory_order_release);
   }
   lock_.reset();
   return s;
@@ -1383,16 +1394,13 @@ absl::StatusOr<Snapshot> DBImpl::GetSnapshot(Timestamp as_of) const {
   if (as_of == 0) {
     return absl::InvalidArgumentError("as-of timestamp 0 is before all data");
   }
+  // No lock: one atomic load of the published state.
+  std::shared_ptr<const ReadState> r = read_state_.load(std::memory_order_acquire);
+  if (r == nullptr) return absl::FailedPreconditionError("database is closed");
   auto s = std::make_shared<SnapshotState>();
-  {
-    absl::MutexLock l(&version_mu_);
-    if (version_ == nullptr) {
-      return absl::FailedPreconditionError("database is closed");
-    }
-    s->version = version_;
-    s->max_seq = visible_seq_;
-    s->as_of = as_of == kLatest ? visible_ts_ : as_of;
-  }
+  s->version = r->version;
+  s->max_seq = r->visible_seq;
+  s->as_of = as_of == kLatest ? r->visible_ts : as_of;
   s->prefetch = prefetch_;
   return Snapshot(std::move(s));
 }
@@ -1415,10 +1423,10 @@ absl::Status DBImpl::DropCaches() const {
 Stats DBImpl::GetStats() const {
   Stats st;
   std::shared_ptr<const Version> v;
-  {
-    absl::MutexLock l(&version_mu_);
-    v = version_;
-    st.max_ts = visible_ts_;
+  if (std::shared_ptr<const ReadState> r =
+          read_state_.load(std::memory_order_acquire)) {
+    v = r->version;
+    st.max_ts = r->visible_ts;
   }
   if (v == nullptr) return st;  // Closed.
   st.min_ts = UINT64_MAX;
