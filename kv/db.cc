@@ -13,11 +13,11 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
-#include "absl/synchronization/mutex.h"
 #include "kv/env.h"
 #include "kv/internal/format.h"
 #include "kv/internal/log.h"
 #include "kv/internal/memtable.h"
+#include "kv/internal/mutex.h"
 #include "kv/internal/parallel_sort.h"
 #include "kv/internal/segment.h"
 #include "kv/status_macros.h"
@@ -350,7 +350,7 @@ class DBImpl {
     bool done = false;
     absl::Status status;
     Timestamp ts = 0;
-    absl::CondVar cv;
+    internal::CondVar cv;
   };
 
   absl::Status CheckIdentity(bool* created);
@@ -388,7 +388,7 @@ class DBImpl {
   // the newest visible timestamp, in the same step.
   void Publish(std::shared_ptr<const Version> v, Timestamp max_ts = 0);
   std::shared_ptr<const Version> current() const {
-    std::shared_ptr<const ReadState> r = read_state_.load(std::memory_order_acquire);
+    std::shared_ptr<const ReadState> r = read_state_.load();
     return r == nullptr ? nullptr : r->version;
   }
   void SyncLoop();
@@ -402,7 +402,8 @@ class DBImpl {
   Env* const env_;
   std::unique_ptr<FileLock> lock_;
 
-  absl::Mutex mu_;
+  internal::Mutex mu_;
+  internal::CondVar idle_cv_;  // Signalled when writers_ drains.
   std::deque<Writer*> writers_ ABSL_GUARDED_BY(mu_);
   std::shared_ptr<LogWriter> log_ ABSL_GUARDED_BY(mu_);
   uint64_t next_seq_ ABSL_GUARDED_BY(mu_) = 1;
@@ -422,7 +423,7 @@ class DBImpl {
     uint64_t visible_seq = 0;
     Timestamp visible_ts = 0;
   };
-  std::atomic<std::shared_ptr<const ReadState>> read_state_;
+  internal::AtomicSharedPtr<const ReadState> read_state_;
   // Replaces the read state: REQUIRES mu_ held (or no concurrency, at open).
   void StoreReadState(std::shared_ptr<const Version> v, uint64_t seq,
                       Timestamp ts) {
@@ -430,12 +431,13 @@ class DBImpl {
     r->version = std::move(v);
     r->visible_seq = seq;
     r->visible_ts = ts;
-    read_state_.store(std::move(r), std::memory_order_release);
+    read_state_.store(std::move(r));
   }
 
   // Interval sync.
   std::thread sync_thread_;
-  absl::Mutex sync_mu_;
+  internal::Mutex sync_mu_;
+  internal::CondVar sync_cv_;
   bool stop_sync_ ABSL_GUARDED_BY(sync_mu_) = false;
 
   std::atomic<uint64_t> commits_{0};
@@ -707,7 +709,7 @@ absl::Status DBImpl::Recover() {
   std::sort(segments.begin(), segments.end(),
             [](const auto& a, const auto& b) { return a->number() > b->number(); });
 
-  absl::MutexLock l(&mu_);
+  internal::MutexLock l(&mu_);
   next_file_number_ = max_number + 1;
   next_seq_ = max_seq + 1;
   last_ts_ = last_ts;
@@ -744,7 +746,7 @@ absl::Status DBImpl::Recover() {
 }
 
 void DBImpl::Publish(std::shared_ptr<const Version> v, Timestamp max_ts) {
-  std::shared_ptr<const ReadState> r = read_state_.load(std::memory_order_acquire);
+  std::shared_ptr<const ReadState> r = read_state_.load();
   StoreReadState(std::move(v), r->visible_seq, std::max(r->visible_ts, max_ts));
 }
 
@@ -811,7 +813,7 @@ absl::Status DBImpl::CommitTs(const Writer& x, Timestamp now, Timestamp* ts,
 
 absl::StatusOr<Timestamp> DBImpl::Run(Writer* wp) {
   Writer& w = *wp;
-  absl::MutexLock l(&mu_);
+  internal::MutexLock l(&mu_);
   if (closed_ || !open_) {
     return absl::FailedPreconditionError("database is closed");
   }
@@ -948,7 +950,7 @@ absl::StatusOr<Timestamp> DBImpl::Run(Writer* wp) {
                            std::memory_order_relaxed);
         {
           std::shared_ptr<const ReadState> r =
-              read_state_.load(std::memory_order_acquire);
+              read_state_.load();
           StoreReadState(r->version, last_seq,
                          std::max(r->visible_ts, max_ts));
         }
@@ -989,7 +991,11 @@ absl::StatusOr<Timestamp> DBImpl::Run(Writer* wp) {
       x->cv.Signal();
     }
   }
-  if (!writers_.empty()) writers_.front()->cv.Signal();
+  if (!writers_.empty()) {
+    writers_.front()->cv.Signal();
+  } else {
+    idle_cv_.SignalAll();
+  }
   if (!w.status.ok()) return w.status;
   return w.ts;
 }
@@ -1337,7 +1343,7 @@ absl::Status DBImpl::CompactLocked(const CompactOptions& options,
 absl::Status DBImpl::Sync() {
   std::shared_ptr<LogWriter> log;
   {
-    absl::MutexLock l(&mu_);
+    internal::MutexLock l(&mu_);
     if (closed_) return absl::FailedPreconditionError("database is closed");
     if (!bg_error_.ok()) return bg_error_;
     log = log_;
@@ -1350,12 +1356,8 @@ absl::Status DBImpl::Sync() {
 void DBImpl::SyncLoop() {
   for (;;) {
     {
-      absl::MutexLock l(&sync_mu_);
-      auto stop = [this]() ABSL_SHARED_LOCKS_REQUIRED(sync_mu_) {
-        return stop_sync_;
-      };
-      sync_mu_.AwaitWithTimeout(absl::Condition(&stop),
-                                absl::Milliseconds(options_.sync_interval_ms));
+      internal::MutexLock l(&sync_mu_);
+      if (!stop_sync_) sync_cv_.WaitFor(&sync_mu_, options_.sync_interval_ms * 1000);
       if (stop_sync_) return;
     }
     (void)Sync();
@@ -1365,26 +1367,24 @@ void DBImpl::SyncLoop() {
 absl::Status DBImpl::Close() {
   if (sync_thread_.joinable()) {
     {
-      absl::MutexLock l(&sync_mu_);
+      internal::MutexLock l(&sync_mu_);
       stop_sync_ = true;
+      sync_cv_.SignalAll();
     }
     sync_thread_.join();
   }
   absl::Status s;
   {
-    absl::MutexLock l(&mu_);
+    internal::MutexLock l(&mu_);
     if (closed_) return absl::FailedPreconditionError("database is closed");
-    auto idle = [this]() ABSL_SHARED_LOCKS_REQUIRED(mu_) {
-      return writers_.empty();
-    };
-    mu_.Await(absl::Condition(&idle));
+    while (!writers_.empty()) idle_cv_.Wait(&mu_);
     closed_ = true;
     if (log_ != nullptr && bg_error_.ok()) s = log_->Sync();
     log_.reset();
   }
   {
     // Snapshots taken before keep their files; new reads are refused.
-    read_state_.store(nullptr, std::memory_order_release);
+    read_state_.store(nullptr);
   }
   lock_.reset();
   return s;
@@ -1395,7 +1395,7 @@ absl::StatusOr<Snapshot> DBImpl::GetSnapshot(Timestamp as_of) const {
     return absl::InvalidArgumentError("as-of timestamp 0 is before all data");
   }
   // No lock: one atomic load of the published state.
-  std::shared_ptr<const ReadState> r = read_state_.load(std::memory_order_acquire);
+  std::shared_ptr<const ReadState> r = read_state_.load();
   if (r == nullptr) return absl::FailedPreconditionError("database is closed");
   auto s = std::make_shared<SnapshotState>();
   s->version = r->version;
@@ -1424,7 +1424,7 @@ Stats DBImpl::GetStats() const {
   Stats st;
   std::shared_ptr<const Version> v;
   if (std::shared_ptr<const ReadState> r =
-          read_state_.load(std::memory_order_acquire)) {
+          read_state_.load()) {
     v = r->version;
     st.max_ts = r->visible_ts;
   }

@@ -4,7 +4,7 @@
 #
 #   scripts/test.sh [--preset NAME] [--all] [CTEST_ARGS...]
 #
-# The preset is one of release (default), debug or asan; it may also be set
+# The preset is one of release (default), debug, asan or tsan; it may also be set
 # with ZVERSE_PRESET=asan. --all (or ZVERSE_TEST_ALL=1) keeps the slow and
 # stress tests in. Extra arguments go to ctest, e.g.
 #   scripts/test.sh -R Interleave      # only matching tests
