@@ -4,10 +4,14 @@
 #include <malloc.h>
 #endif
 
+#include <time.h>
+
 #include <algorithm>
+#include <chrono>
 #include <atomic>
 #include <cstring>
 #include <deque>
+#include <optional>
 #include <thread>
 
 #include "absl/container/flat_hash_map.h"
@@ -340,13 +344,11 @@ class DBImpl {
     const OpRef* ops = nullptr;        // kCommit: n entries.
     const WriteBatch* batch = nullptr;  // kIngest: n entries.
     WriteBatch* consumed = nullptr;     // kIngest: release once encoded.
-    CompactOptions compact_options;     // kCompact.
-    CompactStats compact_stats;         // kCompact: what it did.
     size_t n = 0;
     Timestamp explicit_ts = 0;
     // A commit through the log; a bulk ingest, which the leader runs alone;
     // or a maintenance request.
-    enum class Kind { kCommit, kIngest, kSeal, kCompact } kind = Kind::kCommit;
+    enum class Kind { kCommit, kIngest, kSeal } kind = Kind::kCommit;
     bool done = false;
     absl::Status status;
     Timestamp ts = 0;
@@ -380,10 +382,14 @@ class DBImpl {
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Seals the active log. REQUIRES: mu_ held by the commit leader.
   absl::Status SealLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  // Merges every segment into one. REQUIRES: mu_ held by the commit leader.
-  absl::Status CompactLocked(const CompactOptions& options,
-                             CompactStats* stats)
-      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Merges every sealed segment into one (version GC per `options`),
+  // without holding mu_ but for the swap; one at a time. A background one
+  // keeps to the CPU budget and gives up (Cancelled) when the DB closes.
+  absl::Status MergeSegments(const CompactOptions& options, bool background,
+                             CompactStats* stats) ABSL_LOCKS_EXCLUDED(mu_);
+  // Wakes the background compaction to look at the segments.
+  void ScheduleCompaction();
+  void CompactLoop();
   // Makes `v` the version readers start from; with `max_ts`, also raises
   // the newest visible timestamp, in the same step.
   void Publish(std::shared_ptr<const Version> v, Timestamp max_ts = 0);
@@ -439,6 +445,20 @@ class DBImpl {
   internal::Mutex sync_mu_;
   internal::CondVar sync_cv_;
   bool stop_sync_ ABSL_GUARDED_BY(sync_mu_) = false;
+
+  // Compaction (on demand and in the background).
+  internal::Mutex compact_mu_;  // Held through a whole compaction.
+  std::thread compact_thread_;
+  internal::Mutex bg_mu_;
+  internal::CondVar bg_cv_;
+  bool stop_bg_ ABSL_GUARDED_BY(bg_mu_) = false;
+  bool bg_pending_ ABSL_GUARDED_BY(bg_mu_) = false;
+  std::atomic<bool> stop_compaction_{false};
+  std::atomic<uint64_t> compactions_{0};
+  std::atomic<uint64_t> background_compactions_{0};
+  std::atomic<uint64_t> versions_dropped_{0};
+  std::atomic<uint64_t> compaction_cpu_micros_{0};
+  std::atomic<uint64_t> compaction_errors_{0};
 
   std::atomic<uint64_t> commits_{0};
   std::atomic<uint64_t> syncs_{0};
@@ -512,6 +532,12 @@ absl::Status DBImpl::CheckIdentity(bool* created) {
 }
 
 absl::Status DBImpl::Open() {
+  if (!(options_.compaction_cpu_budget > 0 &&
+        options_.compaction_cpu_budget <= 1)) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "Options::compaction_cpu_budget must be in (0, 1], not ",
+        options_.compaction_cpu_budget));
+  }
   bool created = false;
   ZVERSE_RETURN_IF_ERROR(CheckIdentity(&created));
   // Read-only opens share the lock with each other, never with a writer.
@@ -531,6 +557,10 @@ absl::Status DBImpl::Open() {
   open_ = true;
   if (options_.sync_mode == SyncMode::kInterval && !options_.read_only) {
     sync_thread_ = std::thread([this] { SyncLoop(); });
+  }
+  if (options_.background_compaction && !options_.read_only) {
+    compact_thread_ = std::thread([this] { CompactLoop(); });
+    ScheduleCompaction();  // Segments left by an earlier run may be due.
   }
   return absl::OkStatus();
 }
@@ -840,9 +870,6 @@ absl::StatusOr<Timestamp> DBImpl::Run(Writer* wp) {
     group.push_back(&w);
   } else if (s.ok() && w.kind != Writer::Kind::kCommit) {
     s = SealLocked();
-    if (s.ok() && w.kind == Writer::Kind::kCompact) {
-      s = CompactLocked(w.compact_options, &w.compact_stats);
-    }
     // A half-done seal may have put a segment in place that supersedes the
     // active log: no further write may go there. Reopening recovers.
     if (!s.ok()) bg_error_ = s;
@@ -1023,6 +1050,7 @@ absl::Status DBImpl::SealLocked() {
   const std::string old_path = log_->log()->path;
   log_ = std::move(new_log);
   Publish(std::move(nv));
+  ScheduleCompaction();
   // Snapshots may still map the old log; unlinking leaves their mapping
   // valid.
   ZVERSE_RETURN_IF_ERROR(env_->RemoveFile(old_path));
@@ -1204,6 +1232,7 @@ absl::Status DBImpl::IngestLocked(Writer* w, bool* changed) {
   w->ts = ts;
   Publish(std::move(nv), max_ts);
   commits_.fetch_add(1, std::memory_order_relaxed);
+  ScheduleCompaction();
   // The ingest is durable and visible. The log it replaced is empty, and
   // Open deletes it if this does not: a failure here fails nothing.
   (void)env_->RemoveFile(old_path);
@@ -1218,16 +1247,73 @@ absl::Status DBImpl::Seal() {
 }
 
 absl::StatusOr<CompactStats> DBImpl::Compact(const CompactOptions& options) {
-  Writer w;
-  w.kind = Writer::Kind::kCompact;
-  w.compact_options = options;
-  ZVERSE_RETURN_IF_ERROR(Run(&w).status());
-  return w.compact_stats;
+  // The log's writes go into a segment first (through the writers' queue);
+  // the merge then runs beside the writers.
+  ZVERSE_RETURN_IF_ERROR(Seal());
+  CompactStats stats;
+  ZVERSE_RETURN_IF_ERROR(MergeSegments(options, /*background=*/false, &stats));
+  return stats;
 }
 
-absl::Status DBImpl::CompactLocked(const CompactOptions& options,
-                                   CompactStats* stats) {
-  std::shared_ptr<const Version> v = current();
+namespace {
+
+// CPU time of the calling thread, in microseconds.
+uint64_t ThreadCpuMicros() {
+  timespec t{};
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
+  return static_cast<uint64_t>(t.tv_sec) * 1000000 +
+         static_cast<uint64_t>(t.tv_nsec) / 1000;
+}
+
+// Keeps a thread's work to `budget` of the time: after each slice of work
+// it sleeps long enough that work / (work + sleep) <= budget.
+class Pacer {
+ public:
+  explicit Pacer(double budget, const std::atomic<bool>* stop)
+      : budget_(budget), stop_(stop), slice_start_(Clock::now()) {}
+  void Pace() {
+    if (budget_ <= 0 || budget_ >= 1) return;
+    const auto work = Clock::now() - slice_start_;
+    auto rest = std::chrono::duration_cast<std::chrono::microseconds>(
+        work * ((1 - budget_) / budget_));
+    // Sleeps in short steps, so that Close need not wait.
+    while (rest.count() > 0 && !stop_->load(std::memory_order_relaxed)) {
+      const auto step = std::min(rest, std::chrono::microseconds(20000));
+      std::this_thread::sleep_for(step);
+      rest -= step;
+    }
+    slice_start_ = Clock::now();
+  }
+
+ private:
+  using Clock = std::chrono::steady_clock;
+  const double budget_;
+  const std::atomic<bool>* stop_;
+  Clock::time_point slice_start_;
+};
+
+}  // namespace
+
+absl::Status DBImpl::MergeSegments(const CompactOptions& options,
+                                   bool background, CompactStats* stats) {
+  // One compaction at a time; the merge itself runs without mu_, on
+  // segments, which never change. Seals and ingests meanwhile add newer
+  // segments (higher numbers), which the merge leaves alone.
+  internal::MutexLock compact_lock(&compact_mu_);
+  const uint64_t cpu_start = ThreadCpuMicros();
+  Pacer pacer(background ? options_.compaction_cpu_budget : 1.0,
+              &stop_compaction_);
+  std::shared_ptr<const Version> v;
+  Timestamp clock_floor;
+  {
+    internal::MutexLock l(&mu_);
+    if (closed_ || !open_) {
+      return absl::FailedPreconditionError("database is closed");
+    }
+    if (!bg_error_.ok()) return bg_error_;
+    v = current();
+    clock_floor = last_ts_;
+  }
   const Timestamp horizon = options.horizon;
   stats->horizon = horizon;
   // Nothing to merge, and nothing old enough to drop.
@@ -1236,6 +1322,9 @@ absl::Status DBImpl::CompactLocked(const CompactOptions& options,
       (horizon == 0 || v->segments.front()->min_ts() > horizon)) {
     return absl::OkStatus();
   }
+  const auto cancelled = [&] {
+    return background && stop_compaction_.load(std::memory_order_relaxed);
+  };
   // Merge the directories in (key asc, ts desc, newer segment first) order;
   // for equal (key, ts) the newest segment's version wins.
   struct Head {
@@ -1269,7 +1358,12 @@ absl::Status DBImpl::CompactLocked(const CompactOptions& options,
   std::string_view gc_key;
   bool gc_key_set = false;
   bool past_horizon = false;
+  uint64_t steps = 0;
   while (!heap.empty()) {
+    if ((++steps & 0xffff) == 0) {
+      pacer.Pace();
+      if (cancelled()) return absl::CancelledError("database is closing");
+    }
     std::pop_heap(heap.begin(), heap.end(), after);
     Head h = heap.back();
     heap.pop_back();
@@ -1316,28 +1410,130 @@ absl::Status DBImpl::CompactLocked(const CompactOptions& options,
       std::push_heap(heap.begin(), heap.end(), after);
     }
   }
+  pacer.Pace();
+  if (cancelled()) return absl::CancelledError("database is closing");
   stats->versions_out = inputs.size();
   // The merged segment takes the newest input's number (renaming over it),
-  // so its rank among segments stays that of its newest input.
+  // so its rank among segments stays that of its newest input, and a crash
+  // at any point leaves either the inputs or the merged segment, which
+  // supersedes them (Open deletes them then).
   const uint64_t number = v->segments.front()->number();
   const uint64_t lo = v->segments.back()->number();
   internal::SegmentMeta meta{number, lo, number};
   // Version GC may drop the newest commit's versions; the clock, recovered
   // from the footers at open, must not go back.
-  meta.max_ts_floor = last_ts_;
-  ZVERSE_RETURN_IF_ERROR(internal::WriteSegment(env_, path_, meta, inputs));
-  ZVERSE_ASSIGN_OR_RETURN(
-      auto merged,
-      Segment::Open(env_, internal::SegmentFileName(path_, number), number));
-  stats->bytes_out = merged->file_size();
-  auto nv = std::make_shared<Version>();
-  nv->segments.push_back(std::move(merged));
-  nv->mem = v->mem;
-  Publish(std::move(nv));
+  meta.max_ts_floor = clock_floor;
+  const std::string tmp = internal::SegmentTempName(path_, number);
+  const std::string final_path = internal::SegmentFileName(path_, number);
+  {
+    // The write is synced (file) before the rename refers to it.
+    std::optional<internal::SerialScope> serial;
+    if (background) serial.emplace();
+    absl::Status s = internal::WriteSegmentFile(env_, path_, meta, inputs);
+    if (!s.ok()) {
+      (void)env_->RemoveFile(tmp);
+      return s;
+    }
+  }
+  inputs = {};
+  pacer.Pace();
+  if (cancelled()) {
+    (void)env_->RemoveFile(tmp);
+    return absl::CancelledError("database is closing");
+  }
+  if (absl::Status s = env_->RenameFile(tmp, final_path); !s.ok()) {
+    (void)env_->RemoveFile(tmp);
+    return s;
+  }
+  absl::Status s = env_->SyncDir(path_);
+  absl::StatusOr<std::shared_ptr<Segment>> merged =
+      s.ok() ? Segment::Open(env_, final_path, number)
+             : absl::StatusOr<std::shared_ptr<Segment>>(s);
+  {
+    internal::MutexLock l(&mu_);
+    if (!merged.ok()) {
+      s = merged.status();
+      // The rename may or may not be durable: the files stay as they are
+      // until a reopen sorts them out.
+      bg_error_ = s;
+      return s;
+    }
+    stats->bytes_out = (*merged)->file_size();
+    std::shared_ptr<const Version> cur = current();
+    if (cur == nullptr) return absl::FailedPreconditionError("database is closed");
+    auto nv = std::make_shared<Version>();
+    for (const auto& seg : cur->segments) {
+      if (seg->number() > number) nv->segments.push_back(seg);
+    }
+    nv->segments.push_back(*std::move(merged));
+    nv->mem = cur->mem;
+    Publish(std::move(nv));
+    compactions_.fetch_add(1, std::memory_order_relaxed);
+    if (background) {
+      background_compactions_.fetch_add(1, std::memory_order_relaxed);
+    }
+    versions_dropped_.fetch_add(stats->versions_dropped,
+                                std::memory_order_relaxed);
+  }
+  // Snapshots may still map the inputs; unlinking leaves their mappings.
   for (size_t k = 1; k < v->segments.size(); ++k) {
     ZVERSE_RETURN_IF_ERROR(env_->RemoveFile(v->segments[k]->path()));
   }
-  return env_->SyncDir(path_);
+  s = env_->SyncDir(path_);
+  compaction_cpu_micros_.fetch_add(ThreadCpuMicros() - cpu_start,
+                                   std::memory_order_relaxed);
+  ReleaseFreeMemory();
+  return s;
+}
+
+void DBImpl::ScheduleCompaction() {
+  if (!compact_thread_.joinable()) return;
+  internal::MutexLock l(&bg_mu_);
+  bg_pending_ = true;
+  bg_cv_.Signal();
+}
+
+void DBImpl::CompactLoop() {
+  // One core at most, as the budget counts.
+  internal::SerialScope serial;
+  uint64_t last_gc_ms = env_->NowMicros() / 1000;
+  uint64_t backoff_ms = 0;
+  for (;;) {
+    {
+      internal::MutexLock l(&bg_mu_);
+      const uint64_t wait_ms =
+          backoff_ms > 0 ? backoff_ms
+                         : (options_.retention_micros > 0
+                                ? std::min<uint64_t>(options_.gc_interval_ms, 1000)
+                                : 1000);
+      if (!stop_bg_ && !bg_pending_) bg_cv_.WaitFor(&bg_mu_, wait_ms * 1000);
+      if (stop_bg_) return;
+      bg_pending_ = false;
+    }
+    std::shared_ptr<const Version> v = current();
+    if (v == nullptr) return;
+    const uint64_t now = env_->NowMicros();
+    const bool gc_due = options_.retention_micros > 0 && !v->segments.empty() &&
+                        now / 1000 >= last_gc_ms + options_.gc_interval_ms;
+    if (v->segments.size() < std::max<uint32_t>(2, options_.compaction_trigger_segments) &&
+        !gc_due) {
+      continue;
+    }
+    CompactOptions o;
+    if (options_.retention_micros > 0 && now > options_.retention_micros) {
+      o.horizon = now - options_.retention_micros;
+      last_gc_ms = now / 1000;
+    }
+    CompactStats stats;
+    const absl::Status s = MergeSegments(o, /*background=*/true, &stats);
+    if (s.ok() || absl::IsCancelled(s)) {
+      backoff_ms = 0;
+    } else {
+      // Retried later (an I/O error that stopped writes stops this too).
+      compaction_errors_.fetch_add(1, std::memory_order_relaxed);
+      backoff_ms = std::min<uint64_t>(std::max<uint64_t>(backoff_ms * 2, 100), 10000);
+    }
+  }
 }
 
 absl::Status DBImpl::Sync() {
@@ -1365,6 +1561,16 @@ void DBImpl::SyncLoop() {
 }
 
 absl::Status DBImpl::Close() {
+  if (compact_thread_.joinable()) {
+    // A background compaction under way gives up; its files go.
+    stop_compaction_.store(true, std::memory_order_relaxed);
+    {
+      internal::MutexLock l(&bg_mu_);
+      stop_bg_ = true;
+      bg_cv_.SignalAll();
+    }
+    compact_thread_.join();
+  }
   if (sync_thread_.joinable()) {
     {
       internal::MutexLock l(&sync_mu_);
@@ -1374,6 +1580,8 @@ absl::Status DBImpl::Close() {
     sync_thread_.join();
   }
   absl::Status s;
+  // A compaction in another thread finishes first.
+  internal::MutexLock compact_lock(&compact_mu_);
   {
     internal::MutexLock l(&mu_);
     if (closed_) return absl::FailedPreconditionError("database is closed");
@@ -1454,6 +1662,13 @@ Stats DBImpl::GetStats() const {
   st.prefetch_bytes = prefetch_->bytes.load(std::memory_order_relaxed);
   st.syncs = syncs_.load(std::memory_order_relaxed);
   st.recovered_dropped_bytes = recovered_dropped_bytes_;
+  st.compaction_cpu_micros =
+      compaction_cpu_micros_.load(std::memory_order_relaxed);
+  st.compaction_errors = compaction_errors_.load(std::memory_order_relaxed);
+  st.compactions = compactions_.load(std::memory_order_relaxed);
+  st.background_compactions =
+      background_compactions_.load(std::memory_order_relaxed);
+  st.versions_dropped = versions_dropped_.load(std::memory_order_relaxed);
   return st;
 }
 
@@ -1878,7 +2093,11 @@ std::string Stats::ToString() const {
       "\nsyncs ", syncs, "\nrecovered_dropped_bytes ", recovered_dropped_bytes,
       "\nprefetch_calls ", prefetch_calls, "\nprefetch_ranges ",
       prefetch_ranges, "\nprefetch_bytes ", prefetch_bytes,
-      "\nmin_ts ", min_ts, "\nmax_ts ", max_ts, "\n");
+      "\ncompactions ", compactions, "\nbackground_compactions ",
+      background_compactions, "\ncompaction_cpu_micros ",
+      compaction_cpu_micros, "\ncompaction_errors ", compaction_errors,
+      "\nversions_dropped ", versions_dropped, "\nmin_ts ", min_ts,
+      "\nmax_ts ", max_ts, "\n");
 }
 
 }  // namespace zverse::kv

@@ -76,6 +76,23 @@ struct Options {
   // each other (any number of processes) but not with a read-write open.
   // Recovery does not modify files; a torn tail is ignored, not truncated.
   bool read_only = false;
+
+  // Background compaction: a thread of the DB merges the sealed segments
+  // into one once there are at least `compaction_trigger_segments` of them
+  // (and, with a retention, every `gc_interval_ms` for version GC alone).
+  // It merges without holding up writers or readers (only the moment it
+  // swaps the new segment in is serialized with commits) and keeps to
+  // `compaction_cpu_budget`: the fraction of one core it may use on
+  // average, by sleeping between slices of work, on one thread.
+  bool background_compaction = true;
+  uint32_t compaction_trigger_segments = 8;
+  double compaction_cpu_budget = 0.25;
+  // Version GC for background compactions: versions older than now minus
+  // this (except each key's newest at that moment, see CompactOptions) are
+  // dropped. 0: keep every version (the default).
+  uint64_t retention_micros = 0;
+  uint64_t gc_interval_ms = 10 * 60 * 1000;
+
   // The operating system and the clock. nullptr means Env::Default().
   // Not owned; must outlive the DB.
   Env* env = nullptr;
@@ -274,6 +291,11 @@ struct Stats {
   uint64_t commits = 0;             // Commits (and ingests) since open.
   uint64_t syncs = 0;               // Syncs since open (group commit shares).
   uint64_t recovered_dropped_bytes = 0;  // Torn tail dropped at open.
+  uint64_t compactions = 0;         // Compactions finished since open,
+  uint64_t background_compactions = 0;  // of them in the background.
+  uint64_t compaction_cpu_micros = 0;   // CPU time they used.
+  uint64_t compaction_errors = 0;   // Background compactions that failed.
+  uint64_t versions_dropped = 0;    // By version GC, since open.
   uint64_t prefetch_calls = 0;      // Snapshot::Prefetch calls that advised.
   uint64_t prefetch_ranges = 0;     // Key ranges they were given.
   uint64_t prefetch_bytes = 0;      // Bytes they advised.
@@ -349,7 +371,8 @@ class DB {
   absl::Status Seal();
   // Seals the active log and merges every segment into one, so that a read
   // probes a single index. Keeps every version. Runs in the caller's
-  // thread; writers wait until it finishes.
+  // thread; writers and readers go on meanwhile (the background compaction
+  // waits for it; it waits for a background one to finish first).
   absl::Status Compact();
   // The same with version GC (CompactOptions::horizon). Reads as of a time
   // before the horizon may then see a newer version than they used to (the

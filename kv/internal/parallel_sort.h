@@ -21,12 +21,32 @@ namespace zverse::kv::internal {
 // Inputs below this many elements are sorted in the calling thread.
 inline constexpr size_t kParallelSortMin = size_t{1} << 16;
 
+// While a SerialScope lives, ParallelFor and ParallelSort called from its
+// thread use that thread alone (the background compaction keeps to one
+// core's budget that way).
+inline thread_local bool tls_serial = false;
+class SerialScope {
+ public:
+  SerialScope() : prev_(tls_serial) { tls_serial = true; }
+  ~SerialScope() { tls_serial = prev_; }
+  SerialScope(const SerialScope&) = delete;
+  SerialScope& operator=(const SerialScope&) = delete;
+
+ private:
+  bool prev_;
+};
+
+inline unsigned ParallelCores() {
+  if (tls_serial) return 1;
+  return std::max(1u, std::thread::hardware_concurrency());
+}
+
 // Calls fn(begin, end) on disjoint ranges that cover [0, n), one per core
 // (at most 8), in parallel; inputs below `min_per_thread` per thread run in
 // the calling thread.
 template <typename Fn>
 void ParallelFor(size_t n, size_t min_per_thread, Fn fn) {
-  const unsigned cores = std::max(1u, std::thread::hardware_concurrency());
+  const unsigned cores = ParallelCores();
   size_t parts = std::min<size_t>(std::min(cores, 8u),
                                   std::max<size_t>(1, n / min_per_thread));
   if (parts <= 1) {
@@ -45,7 +65,7 @@ void ParallelFor(size_t n, size_t min_per_thread, Fn fn) {
 template <typename It, typename Comp>
 void ParallelSort(It first, It last, Comp comp) {
   const size_t n = static_cast<size_t>(last - first);
-  const unsigned cores = std::max(1u, std::thread::hardware_concurrency());
+  const unsigned cores = ParallelCores();
   size_t parts = 1;
   while (parts * 2 <= std::min(cores, 8u) && n / (parts * 2) >= kParallelSortMin / 2) {
     parts *= 2;

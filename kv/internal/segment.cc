@@ -136,6 +136,12 @@ absl::Status WriteSegment(Env* env, const std::string& dir,
 
 absl::Status WriteSegmentFile(Env* env, const std::string& dir,
                               const SegmentMeta& meta,
+                              const std::vector<SegmentInput>& entries) {
+  return WriteSegmentFile(env, dir, meta, EncodedSource(entries));
+}
+
+absl::Status WriteSegmentFile(Env* env, const std::string& dir,
+                              const SegmentMeta& meta,
                               const SegmentSource& entries) {
   const size_t n = entries.count();
   // Physical order: by interleaved key, ties by (key, ts). Items carry the

@@ -90,6 +90,10 @@ class SegmentSource {
 absl::Status WriteSegmentFile(Env* env, const std::string& dir,
                               const SegmentMeta& meta,
                               const SegmentSource& entries);
+// The same from pre-encoded entries (as WriteSegment takes them).
+absl::Status WriteSegmentFile(Env* env, const std::string& dir,
+                              const SegmentMeta& meta,
+                              const std::vector<SegmentInput>& entries);
 std::string SegmentTempName(const std::string& dir, uint64_t number);
 
 class Segment {

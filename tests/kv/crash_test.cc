@@ -30,6 +30,7 @@
 #include "gtest/gtest.h"
 #include "kv/db.h"
 #include "kv/env.h"
+#include "kv/internal/format.h"
 #include "tests/test_util.h"
 
 namespace zverse::kv {
@@ -63,6 +64,15 @@ struct Ack {
   Options o;
   o.sync_mode = SyncMode::kAlways;
   o.seal_threshold_bytes = seal_threshold;
+  if (compact) {
+    // The background compaction merges as soon as there are two segments,
+    // at full speed, with version GC of everything but the last
+    // millisecond (every key has one version: nothing acknowledged goes).
+    o.compaction_trigger_segments = 2;
+    o.compaction_cpu_budget = 1.0;
+    o.retention_micros = 1000;
+    o.gc_interval_ms = 10;
+  }
   absl::StatusOr<std::unique_ptr<DB>> db = DB::Open(dir, o);
   if (!db.ok()) {
     fprintf(stderr, "child open: %s\n", db.status().ToString().c_str());
@@ -106,6 +116,28 @@ struct Ack {
   _exit(5);
 }
 
+// After recovery the directory holds the database's files and nothing else:
+// no temporary file of an interrupted seal or compaction, no segment or log
+// that the open database does not use.
+void ExpectNoOrphans(const std::string& dir, const Stats& st) {
+  uint64_t segs = 0, logs = 0;
+  std::error_code ec;
+  for (const auto& e : std::filesystem::directory_iterator(dir, ec)) {
+    const std::string name = e.path().filename().string();
+    if (absl::EndsWith(name, ".seg")) {
+      ++segs;
+    } else if (absl::EndsWith(name, ".log")) {
+      ++logs;
+    } else {
+      EXPECT_TRUE(name == internal::kIdentityFile ||
+                  name == internal::kLockFile)
+          << "orphan file " << name << " after recovery";
+    }
+  }
+  EXPECT_EQ(segs, st.segments) << "segment files on disk vs in use";
+  EXPECT_EQ(logs, 1u) << "log files on disk";
+}
+
 TEST(CrashTest, AcknowledgedWritesSurviveKill9) {
   TempDir tmp;
   const std::string dir = tmp.Sub("db");
@@ -117,7 +149,7 @@ TEST(CrashTest, AcknowledgedWritesSurviveKill9) {
   for (int round = 0; round < kRounds; ++round) {
     const int threads = round % 3 == 2 ? 4 : 1;
     const uint64_t seal = round % 2 == 1 ? (4 << 10) : (64 << 20);
-    const bool compact = round % 4 == 3;
+    const bool compact = round % 4 == 3 || round % 4 == 1;
     const int delay_ms = 2 + static_cast<int>(rng() % 199);
     SCOPED_TRACE(absl::StrCat("round ", round, ": ", threads, " threads, seal ",
                               seal, compact ? ", compacting" : "",
@@ -170,7 +202,7 @@ TEST(CrashTest, AcknowledgedWritesSurviveKill9) {
     }
 
     // Informational: did the kill interrupt a seal (two logs, or a
-    // temporary segment)?
+    // temporary segment of a seal or compaction)?
     {
       int logs = 0, tmps = 0;
       std::error_code ec;
@@ -186,6 +218,8 @@ TEST(CrashTest, AcknowledgedWritesSurviveKill9) {
     // (Round 0 may have been killed before the database existed.)
     Options o;
     o.create_if_missing = round == 0;
+    // Nothing may change the files while they are counted below.
+    o.background_compaction = false;
     absl::StatusOr<std::unique_ptr<DB>> db = DB::Open(dir, o);
     ASSERT_OK(db);
     for (const auto& [r, per_thread] : acked) {
@@ -213,12 +247,13 @@ TEST(CrashTest, AcknowledgedWritesSurviveKill9) {
       EXPECT_GE(found.size(), acked[round][t]);
     }
     ASSERT_OK((*db)->Verify());
+    ExpectNoOrphans(dir, (*db)->GetStats());
   }
   // The rounds must have done real work for the checks above to mean much.
   EXPECT_GT(total_acked, 20u);
   RecordProperty("acknowledged_writes", static_cast<int>(total_acked));
   RecordProperty("rounds_killed_mid_seal", killed_mid_seal);
-  printf("%d rounds: %llu acknowledged writes; %d kills interrupted a seal\n",
+  printf("%d rounds: %llu acknowledged writes; %d kills interrupted a seal or compaction\n",
          kRounds, static_cast<unsigned long long>(total_acked),
          killed_mid_seal);
 }
@@ -303,6 +338,8 @@ TEST(CrashTest, IngestsAreAllOrNothingUnderKill9) {
 
     Options o;
     o.create_if_missing = round == 0;
+    // Nothing may change the files while they are counted below.
+    o.background_compaction = false;
     absl::StatusOr<std::unique_ptr<DB>> db = DB::Open(dir, o);
     ASSERT_OK(db);
     for (const auto& [r, batches] : acked) {
@@ -331,6 +368,7 @@ TEST(CrashTest, IngestsAreAllOrNothingUnderKill9) {
       if (r == round) survived_unacked += per_batch.size() - batches;
     }
     ASSERT_OK((*db)->Verify());
+    ExpectNoOrphans(dir, (*db)->GetStats());
   }
   EXPECT_GT(total_acked, 3u);
   printf("%d rounds: %llu acknowledged ingests, %llu more survived\n",

@@ -113,6 +113,10 @@ class ModelRun {
     EXPECT_GT(reopens_, 3);
     EXPECT_GT(snapshot_checks_, 5);
     EXPECT_GT(compactions_, 0);
+    bg_compactions_ += db_->GetStats().background_compactions;
+    ::testing::Test::RecordProperty("background_compactions",
+                                    static_cast<int>(bg_compactions_));
+    EXPECT_GT(bg_compactions_, 0u) << "background compactions";
     EXPECT_GT(ingests_, 5);
     EXPECT_GT(gc_dropped_, 0u) << "versions dropped by version GC";
     if (config_.seal_threshold_bytes <= (16 << 10)) {
@@ -139,6 +143,13 @@ class ModelRun {
     o.sync_mode = config_.sync_mode;
     o.sync_interval_ms = 1;
     o.seal_threshold_bytes = config_.seal_threshold_bytes;
+    // Background compaction merges at random moments (without version GC,
+    // which the model applies only where the test asks for it): no read may
+    // change.
+    // (Not from rng_, so that the walk stays what it was.)
+    o.compaction_trigger_segments =
+        2 + static_cast<uint32_t>((seed_ * 31 + reopens_) % 7);
+    o.compaction_cpu_budget = 1.0;
     // Now and then reopen under other options: the files must not care.
     if (reopens_ > 0 && rng_() % 4 == 0) {
       const uint64_t thresholds[] = {1 << 10, 64 << 20};
@@ -152,6 +163,7 @@ class ModelRun {
   }
 
   void Reopen(bool read_only_first) {
+    bg_compactions_ += db_->GetStats().background_compactions;
     if (rng_() % 2 == 0) {
       ASSERT_OK(db_->Close());
       EXPECT_STATUS_CODE(db_->Put("x", "y"),
@@ -252,11 +264,11 @@ class ModelRun {
   }
 
   void Step() {
-    const uint64_t segments_before = db_->GetStats().segments;
-    const int ingests_before = ingests_;
+    // A seal empties the memtable (background compactions change the
+    // number of segments, not the memtable).
+    const uint64_t mem_before = db_->GetStats().memtable_entries;
     ASSERT_NO_FATAL_FAILURE(StepInner());
-    if (db_->GetStats().segments > segments_before &&
-        ingests_ == ingests_before) {
+    if (last_step_wrote_ && db_->GetStats().memtable_entries < mem_before) {
       ++auto_seals_;
     }
   }
@@ -264,6 +276,7 @@ class ModelRun {
   void StepInner() {
     const uint64_t r = rng_() % 100;
     env_.Advance(rng_() % 5);  // 0 too: commit ts then runs ahead of now.
+    last_step_wrote_ = r < 73;  // A write or batch (through the log).
     if (r < 30) {
       DoWrite(/*del=*/false, /*explicit_ts=*/false);
     } else if (r < 40) {
@@ -284,7 +297,6 @@ class ModelRun {
       ASSERT_OK(db_->Seal());
       const Stats st = db_->GetStats();
       EXPECT_EQ(st.memtable_entries, 0u) << "after Seal";
-      --auto_seals_;  // Not automatic (if it sealed anything).
     } else if (r < 83) {
       // Its own generator, so that version GC leaves the rest of the walk
       // as it was.
@@ -617,6 +629,8 @@ class ModelRun {
   int snapshot_checks_ = 0;
   int compactions_ = 0;
   int auto_seals_ = 0;
+  bool last_step_wrote_ = false;
+  uint64_t bg_compactions_ = 0;
   int ingests_ = 0;
   uint64_t gc_dropped_ = 0;
 };

@@ -66,6 +66,9 @@ TEST(StressTest, ReadersSeeWholeBatchesWhileWritersAndCompactionRun) {
   Options o;
   o.sync_mode = SyncMode::kNever;
   o.seal_threshold_bytes = 64 << 10;  // Seals often.
+  // The background compaction merges too, beside the explicit ones.
+  o.compaction_trigger_segments = 3;
+  o.compaction_cpu_budget = 0.5;
   ASSERT_OK_AND_ASSIGN(std::unique_ptr<DB> db, DB::Open(dir.path(), o));
   {
     WriteBatch b;
@@ -189,7 +192,10 @@ TEST(StressTest, ReadersSeeWholeBatchesWhileWritersAndCompactionRun) {
   EXPECT_GT(commits.load(), 50u);
   EXPECT_GT(reads.load(), 50u);
   EXPECT_GT(ingests.load(), 5u);
-  EXPECT_GT(compactions.load(), 5u);
+  EXPECT_GE(compactions.load(), 1u);
+  const Stats st = db->GetStats();
+  EXPECT_GE(st.compactions, 3u);
+  EXPECT_GT(st.background_compactions, 0u);
   ASSERT_OK(db->Verify());
   // Everything survives a reopen.
   ASSERT_OK(db->Close());
