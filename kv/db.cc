@@ -11,10 +11,13 @@
 #include <atomic>
 #include <cstring>
 #include <deque>
+#include <map>
 #include <optional>
+#include <set>
 #include <thread>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "kv/env.h"
@@ -334,6 +337,14 @@ class DBImpl {
   absl::Status Sync();
 
   absl::StatusOr<Snapshot> GetSnapshot(Timestamp as_of) const;
+  absl::StatusOr<Transaction> BeginTransaction();
+  // Commits a transaction's writes unless a key in `conflict_keys` was
+  // written after commit sequence `start_seq` (Aborted).
+  absl::StatusOr<Timestamp> CommitTransaction(
+      const std::vector<OpRef>& ops,
+      const absl::flat_hash_set<uint64_t>& conflict_keys, uint64_t start_seq);
+  // Forgets a transaction that began at `start_seq`.
+  void EndTransaction(uint64_t start_seq);
   Stats GetStats() const;
   absl::Status DropCaches() const;
   absl::Status Verify() const;
@@ -346,6 +357,10 @@ class DBImpl {
     WriteBatch* consumed = nullptr;     // kIngest: release once encoded.
     size_t n = 0;
     Timestamp explicit_ts = 0;
+    // A transaction's commit: the KeyHash of every key it read or wrote,
+    // and the commit sequence its snapshot saw.
+    const absl::flat_hash_set<uint64_t>* conflict_keys = nullptr;
+    uint64_t txn_start_seq = 0;
     // A commit through the log; a bulk ingest, which the leader runs alone;
     // or a maintenance request.
     enum class Kind { kCommit, kIngest, kSeal } kind = Kind::kCommit;
@@ -445,6 +460,50 @@ class DBImpl {
   internal::Mutex sync_mu_;
   internal::CondVar sync_cv_;
   bool stop_sync_ ABSL_GUARDED_BY(sync_mu_) = false;
+
+  // Optimistic transactions: the commit sequence of the last write of each
+  // key (by KeyHash) since the oldest open transaction began, and the
+  // sequences the open transactions began at. Kept only as far back as an
+  // open transaction needs (see PruneWriteLog).
+  absl::flat_hash_map<uint64_t, uint64_t> last_write_ ABSL_GUARDED_BY(mu_);
+  std::multiset<uint64_t> txn_starts_ ABSL_GUARDED_BY(mu_);
+  size_t prune_at_ ABSL_GUARDED_BY(mu_) = 4096;
+  std::atomic<uint64_t> txn_commits_{0};
+  std::atomic<uint64_t> txn_aborts_{0};
+  // Called by the commit leader before it forms a group: drops what no
+  // open transaction can conflict with (every earlier group is visible by
+  // then, so a transaction that begins later starts after it).
+  void PruneWriteLog() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    if (txn_starts_.empty()) {
+      if (!last_write_.empty()) last_write_.clear();
+      return;
+    }
+    if (last_write_.size() < prune_at_) return;
+    const uint64_t floor = *txn_starts_.begin();
+    for (auto it = last_write_.begin(); it != last_write_.end();) {
+      if (it->second <= floor) {
+        last_write_.erase(it++);
+      } else {
+        ++it;
+      }
+    }
+    prune_at_ = std::max<size_t>(4096, 2 * last_write_.size());
+  }
+  // Aborted if a key of transaction `x` was written after it began.
+  absl::Status Validate(const Writer& x) const
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    for (uint64_t h : *x.conflict_keys) {
+      auto it = last_write_.find(h);
+      if (it != last_write_.end() && it->second > x.txn_start_seq) {
+        return absl::AbortedError(absl::StrCat(
+            "transaction conflict: a key it read or wrote was committed by "
+            "another writer (commit ", it->second,
+            ") after it began (at commit ", x.txn_start_seq,
+            "); retry it"));
+      }
+    }
+    return absl::OkStatus();
+  }
 
   // Compaction (on demand and in the background).
   internal::Mutex compact_mu_;  // Held through a whole compaction.
@@ -889,6 +948,7 @@ absl::StatusOr<Timestamp> DBImpl::Run(Writer* wp) {
     std::vector<Pending> pending;
     std::vector<Writer*> rejected;
     Timestamp max_ts = 0;
+    PruneWriteLog();
     for (Writer* x : writers_) {
       if (x->kind != Writer::Kind::kCommit) break;
       const size_t x_bytes = [&] {
@@ -901,6 +961,16 @@ absl::StatusOr<Timestamp> DBImpl::Run(Writer* wp) {
       }();
       if (!group.empty() && bytes + x_bytes > kMaxGroupBytes) break;
       group.push_back(x);
+      if (x->conflict_keys != nullptr) {
+        // Validated in commit order: against the writers before it in this
+        // group too.
+        if (absl::Status v = Validate(*x); !v.ok()) {
+          txn_aborts_.fetch_add(1, std::memory_order_relaxed);
+          x->status = std::move(v);
+          rejected.push_back(x);
+          continue;
+        }
+      }
       Timestamp ts, x_max_ts;
       if (absl::Status ts_status = CommitTs(*x, now, &ts, &x_max_ts);
           !ts_status.ok()) {
@@ -937,6 +1007,7 @@ absl::StatusOr<Timestamp> DBImpl::Run(Writer* wp) {
             op.key, op.deleted ? std::string_view() : op.value, t,
             op.deleted ? internal::kEntryTombstone : 0, batch_index);
         pending.push_back(Pending{op.key, t, seq, off});
+        last_write_[internal::KeyHash(op.key)] = seq;
       }
     }
     const uint64_t last_seq = next_seq_ - 1;
@@ -1092,6 +1163,13 @@ absl::Status DBImpl::IngestLocked(Writer* w, bool* changed) {
   const Timestamp now = env_->NowMicros();
   Timestamp ts, max_ts;
   ZVERSE_RETURN_IF_ERROR(CommitTs(*w, now, &ts, &max_ts));
+  if (!txn_starts_.empty()) {
+    // Open transactions conflict with the ingest's keys (it is newer than
+    // every one of them; mu_ is held until it is published).
+    for (size_t i = 0; i < w->n; ++i) {
+      last_write_[internal::KeyHash(w->batch->op(i).key)] = next_seq_;
+    }
+  }
   const size_t n = w->n;
   const WriteBatch& batch = *w->batch;
   auto ts_of = [&](uint32_t k) {
@@ -1546,7 +1624,14 @@ absl::Status DBImpl::Sync() {
   }
   if (log == nullptr) return absl::OkStatus();
   syncs_.fetch_add(1, std::memory_order_relaxed);
-  return log->Sync();
+  absl::Status s = log->Sync();
+  if (!s.ok()) {
+    // The failed pages may be gone (Linux reports a writeback error once):
+    // nothing written so far can be called durable, nor anything later.
+    internal::MutexLock l(&mu_);
+    if (bg_error_.ok()) bg_error_ = s;
+  }
+  return s;
 }
 
 void DBImpl::SyncLoop() {
@@ -1587,7 +1672,9 @@ absl::Status DBImpl::Close() {
     if (closed_) return absl::FailedPreconditionError("database is closed");
     while (!writers_.empty()) idle_cv_.Wait(&mu_);
     closed_ = true;
-    if (log_ != nullptr && bg_error_.ok()) s = log_->Sync();
+    // After a failure that stopped writes, what was written cannot be
+    // called durable: Close says so.
+    if (log_ != nullptr) s = bg_error_.ok() ? log_->Sync() : bg_error_;
     log_.reset();
   }
   {
@@ -1611,6 +1698,210 @@ absl::StatusOr<Snapshot> DBImpl::GetSnapshot(Timestamp as_of) const {
   s->as_of = as_of == kLatest ? r->visible_ts : as_of;
   s->prefetch = prefetch_;
   return Snapshot(std::move(s));
+}
+
+struct Transaction::State {
+  DBImpl* db = nullptr;
+  Snapshot snap;
+  uint64_t start_seq = 0;
+  // The transaction's writes (nullopt: a delete), in key order for Scan.
+  std::map<std::string, std::optional<std::string>, std::less<>> writes;
+  size_t write_bytes = 0;
+  // KeyHash of every key read from the snapshot.
+  absl::flat_hash_set<uint64_t> reads;
+  bool open = true;
+};
+
+absl::StatusOr<Transaction> DBImpl::BeginTransaction() {
+  internal::MutexLock l(&mu_);
+  if (closed_ || !open_) {
+    return absl::FailedPreconditionError("database is closed");
+  }
+  if (options_.read_only) {
+    return absl::FailedPreconditionError("database is open read-only");
+  }
+  // Under mu_, so that the snapshot and the registration go together: every
+  // write the snapshot misses is recorded in last_write_ from here on.
+  std::shared_ptr<const ReadState> r = read_state_.load();
+  auto snap = std::make_shared<SnapshotState>();
+  snap->version = r->version;
+  snap->max_seq = r->visible_seq;
+  snap->as_of = r->visible_ts;
+  snap->prefetch = prefetch_;
+  auto st = std::make_unique<Transaction::State>();
+  st->db = this;
+  st->start_seq = r->visible_seq;
+  st->snap = Snapshot(std::move(snap));
+  txn_starts_.insert(st->start_seq);
+  return Transaction(std::move(st));
+}
+
+absl::StatusOr<Timestamp> DBImpl::CommitTransaction(
+    const std::vector<OpRef>& ops,
+    const absl::flat_hash_set<uint64_t>& conflict_keys, uint64_t start_seq) {
+  ZVERSE_RETURN_IF_ERROR(CheckOps(
+      ops.size(), [&](size_t i) { return ops[i]; }, kMaxBatchBytes));
+  Writer w;
+  w.ops = ops.data();
+  w.n = ops.size();
+  w.conflict_keys = &conflict_keys;
+  w.txn_start_seq = start_seq;
+  absl::StatusOr<Timestamp> ts = Run(&w);
+  if (ts.ok()) txn_commits_.fetch_add(1, std::memory_order_relaxed);
+  return ts;
+}
+
+void DBImpl::EndTransaction(uint64_t start_seq) {
+  internal::MutexLock l(&mu_);
+  auto it = txn_starts_.find(start_seq);
+  if (it != txn_starts_.end()) txn_starts_.erase(it);
+}
+
+// ---------------------------------------------------------------------------
+// Transaction
+
+Transaction::Transaction() = default;
+Transaction::Transaction(std::unique_ptr<State> state)
+    : state_(std::move(state)) {}
+Transaction::Transaction(Transaction&&) noexcept = default;
+Transaction& Transaction::operator=(Transaction&& other) noexcept {
+  if (this != &other) {
+    Rollback();
+    state_ = std::move(other.state_);
+  }
+  return *this;
+}
+Transaction::~Transaction() { Rollback(); }
+
+Timestamp Transaction::read_ts() const {
+  return state_ ? state_->snap.as_of() : 0;
+}
+bool Transaction::is_open() const { return state_ && state_->open; }
+
+namespace {
+absl::Status ClosedTransaction() {
+  return absl::FailedPreconditionError(
+      "transaction is closed (committed or rolled back)");
+}
+}  // namespace
+
+absl::StatusOr<std::string> Transaction::Get(std::string_view key) {
+  if (!is_open()) return ClosedTransaction();
+  if (auto it = state_->writes.find(key); it != state_->writes.end()) {
+    if (!it->second.has_value()) {
+      return absl::NotFoundError("deleted in this transaction");
+    }
+    return *it->second;
+  }
+  state_->reads.insert(internal::KeyHash(key));
+  ZVERSE_ASSIGN_OR_RETURN(std::string_view v, state_->snap.Get(key));
+  return std::string(v);
+}
+
+absl::Status Transaction::Scan(std::string_view start, std::string_view end,
+                               absl::FunctionRef<bool(const Record&)> fn) {
+  if (!is_open()) return ClosedTransaction();
+  auto& writes = state_->writes;
+  auto it = writes.lower_bound(start);
+  const auto in_range = [&](const std::string& k) {
+    return end.empty() || std::string_view(k) < end;
+  };
+  bool stopped = false;
+  // Own writes before `limit` (all that are left when null).
+  const auto emit_own_before = [&](const std::string_view* limit) {
+    while (!stopped && it != writes.end() && in_range(it->first) &&
+           (limit == nullptr || std::string_view(it->first) < *limit)) {
+      if (it->second.has_value()) {
+        Record r;
+        r.key = it->first;
+        r.value = *it->second;
+        if (!fn(r)) stopped = true;
+      }
+      ++it;
+    }
+  };
+  ZVERSE_RETURN_IF_ERROR(state_->snap.Scan(start, end, [&](const Record& r) {
+    emit_own_before(&r.key);
+    if (stopped) return false;
+    if (it != writes.end() && std::string_view(it->first) == r.key) {
+      // Overwritten (or deleted) by the transaction itself.
+      if (it->second.has_value()) {
+        Record own;
+        own.key = it->first;
+        own.value = *it->second;
+        if (!fn(own)) stopped = true;
+      }
+      ++it;
+      return !stopped;
+    }
+    state_->reads.insert(internal::KeyHash(r.key));
+    if (!fn(r)) stopped = true;
+    return !stopped;
+  }));
+  emit_own_before(nullptr);
+  return absl::OkStatus();
+}
+
+absl::Status Transaction::Put(std::string_view key, std::string_view value) {
+  if (!is_open()) return ClosedTransaction();
+  if (key.size() > kMaxKeySize || value.size() > kMaxValueSize) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "key of ", key.size(), " bytes or value of ", value.size(),
+        " bytes exceeds the maximum (", kMaxKeySize, ", ", kMaxValueSize,
+        ")"));
+  }
+  const size_t bytes = internal::EntrySize(key.size(), value.size());
+  if (state_->write_bytes + bytes > kMaxBatchBytes) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "transaction writes exceed the maximum batch of ", kMaxBatchBytes,
+        " bytes"));
+  }
+  state_->write_bytes += bytes;
+  state_->writes.insert_or_assign(std::string(key), std::string(value));
+  return absl::OkStatus();
+}
+
+absl::Status Transaction::Delete(std::string_view key) {
+  if (!is_open()) return ClosedTransaction();
+  if (key.size() > kMaxKeySize) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "key of ", key.size(), " bytes exceeds the maximum of ", kMaxKeySize));
+  }
+  state_->write_bytes += internal::EntrySize(key.size(), 0);
+  state_->writes.insert_or_assign(std::string(key), std::nullopt);
+  return absl::OkStatus();
+}
+
+absl::StatusOr<Timestamp> Transaction::Commit() {
+  if (!is_open()) return ClosedTransaction();
+  State& st = *state_;
+  st.open = false;
+  if (st.writes.empty()) {
+    st.db->EndTransaction(st.start_seq);
+    return st.snap.as_of();
+  }
+  std::vector<OpRef> ops;
+  ops.reserve(st.writes.size());
+  absl::flat_hash_set<uint64_t> keys = std::move(st.reads);
+  for (const auto& [k, v] : st.writes) {
+    ops.push_back(OpRef{k, v.has_value() ? std::string_view(*v)
+                                         : std::string_view(),
+                        !v.has_value()});
+    keys.insert(internal::KeyHash(k));
+  }
+  absl::StatusOr<Timestamp> ts =
+      st.db->CommitTransaction(ops, keys, st.start_seq);
+  st.db->EndTransaction(st.start_seq);
+  st.writes.clear();
+  return ts;
+}
+
+void Transaction::Rollback() {
+  if (!is_open()) return;
+  state_->open = false;
+  state_->db->EndTransaction(state_->start_seq);
+  state_->writes.clear();
+  state_->reads.clear();
 }
 
 absl::Status DBImpl::DropCaches() const {
@@ -1669,6 +1960,8 @@ Stats DBImpl::GetStats() const {
   st.background_compactions =
       background_compactions_.load(std::memory_order_relaxed);
   st.versions_dropped = versions_dropped_.load(std::memory_order_relaxed);
+  st.transactions = txn_commits_.load(std::memory_order_relaxed);
+  st.transaction_aborts = txn_aborts_.load(std::memory_order_relaxed);
   return st;
 }
 
@@ -2025,6 +2318,10 @@ absl::StatusOr<Timestamp> DB::Ingest(WriteBatch&& batch,
   return ts;
 }
 
+absl::StatusOr<Transaction> DB::BeginTransaction() {
+  return impl_->BeginTransaction();
+}
+
 absl::StatusOr<Snapshot> DB::GetSnapshot(Timestamp as_of) const {
   return impl_->GetSnapshot(as_of);
 }
@@ -2096,7 +2393,9 @@ std::string Stats::ToString() const {
       "\ncompactions ", compactions, "\nbackground_compactions ",
       background_compactions, "\ncompaction_cpu_micros ",
       compaction_cpu_micros, "\ncompaction_errors ", compaction_errors,
-      "\nversions_dropped ", versions_dropped, "\nmin_ts ", min_ts,
+      "\nversions_dropped ", versions_dropped, "\ntransactions ",
+      transactions, "\ntransaction_aborts ", transaction_aborts,
+      "\nmin_ts ", min_ts,
       "\nmax_ts ", max_ts, "\n");
 }
 

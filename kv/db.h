@@ -255,6 +255,63 @@ class Snapshot {
   std::shared_ptr<const SnapshotState> state_;
 };
 
+// An optimistic read-write transaction. It reads from a snapshot taken when
+// it began, sees its own writes, and commits them atomically as one batch
+// at a new commit timestamp, or not at all. A commit fails with Aborted if
+// any key the transaction read (Get, or a key Scan returned) or wrote was
+// written by another commit after the transaction began; nothing of it is
+// then visible, and the caller may retry with a new transaction. A key that
+// another commit adds to a range the transaction scanned is not a conflict
+// (no phantom protection), so the isolation is serializable for what was
+// read and written by key, and snapshot isolation for ranges.
+//
+// Thread safety: a Transaction is used by one thread at a time; any number
+// of transactions may run at once, beside plain writes. It must be
+// committed, rolled back or destroyed before the DB is destroyed.
+class Transaction {
+ public:
+  Transaction();
+  Transaction(Transaction&&) noexcept;
+  Transaction& operator=(Transaction&&) noexcept;
+  Transaction(const Transaction&) = delete;
+  Transaction& operator=(const Transaction&) = delete;
+  // Rolls back if neither committed nor rolled back.
+  ~Transaction();
+
+  // The timestamp the transaction reads as of (its snapshot's).
+  Timestamp read_ts() const;
+  // Whether Commit or Rollback may still be called.
+  bool is_open() const;
+
+  // The transaction's own write of `key` if any, else the snapshot's
+  // version. NotFound if there is none or it is deleted.
+  absl::StatusOr<std::string> Get(std::string_view key);
+  // Live keys in [start, end) (empty `end`: no bound) in key order, the
+  // transaction's own writes merged in (their Record::ts is 0). Stops when
+  // `fn` returns false. Views are valid during the call only.
+  absl::Status Scan(std::string_view start, std::string_view end,
+                    absl::FunctionRef<bool(const Record&)> fn);
+  // Buffered until Commit. InvalidArgument beyond kMaxKeySize,
+  // kMaxValueSize or kMaxBatchBytes in all.
+  absl::Status Put(std::string_view key, std::string_view value);
+  absl::Status Delete(std::string_view key);
+
+  // Commits the writes (durable per the DB's sync mode) and returns their
+  // commit timestamp; with no writes, returns read_ts(). Aborted on a
+  // conflict (see above). The transaction is closed afterwards, whatever
+  // the outcome: further calls fail with FailedPrecondition.
+  absl::StatusOr<Timestamp> Commit();
+  // Drops the writes; the transaction is closed.
+  void Rollback();
+
+  struct State;
+
+ private:
+  friend class DBImpl;
+  explicit Transaction(std::unique_ptr<State> state);
+  std::unique_ptr<State> state_;
+};
+
 // How Compact merges.
 struct CompactOptions {
   // Version GC: versions at or before this time are dropped, except each
@@ -296,6 +353,8 @@ struct Stats {
   uint64_t compaction_cpu_micros = 0;   // CPU time they used.
   uint64_t compaction_errors = 0;   // Background compactions that failed.
   uint64_t versions_dropped = 0;    // By version GC, since open.
+  uint64_t transactions = 0;        // Transactions committed with writes,
+  uint64_t transaction_aborts = 0;  // and aborted on a conflict.
   uint64_t prefetch_calls = 0;      // Snapshot::Prefetch calls that advised.
   uint64_t prefetch_ranges = 0;     // Key ranges they were given.
   uint64_t prefetch_bytes = 0;      // Bytes they advised.
@@ -357,6 +416,10 @@ class DB {
   // A snapshot as of `as_of` (kLatest: the newest committed state).
   // InvalidArgument if as_of is 0.
   absl::StatusOr<Snapshot> GetSnapshot(Timestamp as_of = kLatest) const;
+
+  // Begins an optimistic read-write transaction on the newest committed
+  // state (see Transaction). FailedPrecondition if closed or read-only.
+  absl::StatusOr<Transaction> BeginTransaction();
 
   // Convenience reads that copy out of a short-lived snapshot.
   absl::StatusOr<std::string> Get(std::string_view key,

@@ -5,7 +5,7 @@
 // Env; a test overrides the calls it wants to break.
 //
 // Errors follow absl's guide: NotFound for a missing file, ResourceExhausted
-// for a full disk (ENOSPC, EDQUOT), PermissionDenied, FailedPrecondition for a
+// for a full disk (ENOSPC, EDQUOT, EFBIG: a file size limit), PermissionDenied, FailedPrecondition for a
 // lock held elsewhere, Internal for anything else; every message names the
 // path and the operation.
 //

@@ -23,8 +23,11 @@ absl::Status PosixError(std::string_view op, const std::string& path,
   switch (err) {
     case ENOENT:
       return absl::NotFoundError(msg);
+    // A full disk or quota, and a file past RLIMIT_FSIZE (EFBIG, once
+    // SIGXFSZ is ignored): the write was refused for want of room.
     case ENOSPC:
     case EDQUOT:
+    case EFBIG:
       return absl::ResourceExhaustedError(msg);
     case EACCES:
     case EPERM:
@@ -219,14 +222,22 @@ class PosixEnv final : public Env {
   absl::Status WriteFileAtomically(const std::string& path,
                                    std::string_view data) override {
     const std::string tmp = path + ".tmp";
-    {
-      ZVERSE_ASSIGN_OR_RETURN(auto file, NewWritableFile(tmp, true));
-      ZVERSE_RETURN_IF_ERROR(file->Append(data));
-      ZVERSE_RETURN_IF_ERROR(file->Sync());
-      ZVERSE_RETURN_IF_ERROR(file->Close());
+    absl::Status s = WriteAndSync(tmp, data);
+    if (s.ok()) s = RenameFile(tmp, path);
+    if (!s.ok()) {
+      // Leave no temporary behind (a full disk would keep it there).
+      (void)::unlink(tmp.c_str());
+      return s;
     }
-    ZVERSE_RETURN_IF_ERROR(RenameFile(tmp, path));
     return SyncDir(Dirname(path));
+  }
+
+  // Writes `data` to a fresh `path` and syncs it.
+  absl::Status WriteAndSync(const std::string& path, std::string_view data) {
+    ZVERSE_ASSIGN_OR_RETURN(auto file, NewWritableFile(path, true));
+    ZVERSE_RETURN_IF_ERROR(file->Append(data));
+    ZVERSE_RETURN_IF_ERROR(file->Sync());
+    return file->Close();
   }
 
   absl::StatusOr<uint64_t> GetFileSize(const std::string& path) override {

@@ -1,5 +1,5 @@
-// Concurrency stress: writer threads move amounts between accounts in atomic
-// batches (so the total never changes), an ingest thread adds bulk batches
+// Concurrency stress: writer threads move amounts between accounts in
+// optimistic transactions, retried on conflict (so the total never changes), an ingest thread adds bulk batches
 // that keep their own sum, and a maintenance thread seals and compacts (with
 // and without version GC) while reader threads check, without a lock:
 //   * every snapshot sees the accounts' total unchanged (no partial batch);
@@ -84,35 +84,45 @@ TEST(StressTest, ReadersSeeWholeBatchesWhileWritersAndCompactionRun) {
   };
   std::vector<std::thread> threads;
 
-  // Writers: transfers inside atomic batches, group-committed together.
+  // Writers: transfers between any two accounts, each an optimistic
+  // transaction (read both, write both), retried when it conflicts. A lost
+  // update would change the total. The commits of different writers share
+  // groups.
+  std::atomic<uint64_t> aborts{0};
   for (int w = 0; w < 3; ++w) {
     threads.emplace_back([&, w] {
       std::mt19937_64 rng(w + 1);
       while (!stop.load()) {
-        ASSERT_OK_AND_ASSIGN(Snapshot s, db->GetSnapshot());
-        const int a = static_cast<int>(rng() % kAccounts);
-        const int b = static_cast<int>(rng() % kAccounts);
-        // Writers would race between their read and their write (that is
-        // what transactions are for); each owns a slice of the accounts.
-        const int lo = w * (kAccounts / 3), span = kAccounts / 3;
-        const int x = lo + a % span, y = lo + b % span;
+        const int x = static_cast<int>(rng() % kAccounts);
+        const int y = static_cast<int>(rng() % kAccounts);
         if (x == y) continue;
-        int64_t vx = 0, vy = 0;
-        auto gx = s.Get(Account(x));
-        auto gy = s.Get(Account(y));
-        if (!gx.ok() || !gy.ok() ||
-            !absl::SimpleAtoi(absl::string_view(gx->data(), gx->size()), &vx) ||
-            !absl::SimpleAtoi(absl::string_view(gy->data(), gy->size()), &vy)) {
-          fail("writer read failed");
-          return;
-        }
         const int64_t amount = static_cast<int64_t>(rng() % 50);
-        WriteBatch batch;
-        batch.Put(Account(x), absl::StrCat(vx - amount));
-        batch.Put(Account(y), absl::StrCat(vy + amount));
-        if (!db->Write(batch).ok()) {
-          fail("write failed");
-          return;
+        for (;;) {
+          absl::StatusOr<Transaction> t = db->BeginTransaction();
+          if (!t.ok()) {
+            fail("begin failed");
+            return;
+          }
+          int64_t vx = 0, vy = 0;
+          auto gx = t->Get(Account(x));
+          auto gy = t->Get(Account(y));
+          if (!gx.ok() || !gy.ok() || !absl::SimpleAtoi(*gx, &vx) ||
+              !absl::SimpleAtoi(*gy, &vy)) {
+            fail("transaction read failed");
+            return;
+          }
+          if (!t->Put(Account(x), absl::StrCat(vx - amount)).ok() ||
+              !t->Put(Account(y), absl::StrCat(vy + amount)).ok()) {
+            fail("transaction put failed");
+            return;
+          }
+          absl::StatusOr<Timestamp> c = t->Commit();
+          if (c.ok()) break;
+          if (!absl::IsAborted(c.status())) {
+            fail(absl::StrCat("commit failed: ", c.status().ToString()));
+            return;
+          }
+          aborts.fetch_add(1);
         }
         commits.fetch_add(1);
       }
@@ -194,6 +204,8 @@ TEST(StressTest, ReadersSeeWholeBatchesWhileWritersAndCompactionRun) {
   EXPECT_GT(ingests.load(), 5u);
   EXPECT_GE(compactions.load(), 1u);
   const Stats st = db->GetStats();
+  EXPECT_EQ(st.transactions, commits.load());
+  EXPECT_EQ(st.transaction_aborts, aborts.load());
   EXPECT_GE(st.compactions, 3u);
   EXPECT_GT(st.background_compactions, 0u);
   ASSERT_OK(db->Verify());
@@ -204,6 +216,7 @@ TEST(StressTest, ReadersSeeWholeBatchesWhileWritersAndCompactionRun) {
   ASSERT_OK_AND_ASSIGN(Snapshot s, db->GetSnapshot());
   int seen = 0;
   EXPECT_EQ(Total(s, &seen), want_total);
+  printf("%llu aborted transactions; ", static_cast<unsigned long long>(aborts.load()));
   printf("%llu commits, %llu reads, %llu ingests, %llu compactions\n",
          static_cast<unsigned long long>(commits.load()),
          static_cast<unsigned long long>(reads.load()),
