@@ -12,15 +12,20 @@
 #include <cstring>
 #include <deque>
 #include <map>
+#include <mutex>
 #include <optional>
 #include <set>
 #include <thread>
+
+#include <xxhash.h>
+#include <zstd.h>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "kv/env.h"
+#include "kv/internal/arena.h"
 #include "kv/internal/format.h"
 #include "kv/internal/log.h"
 #include "kv/internal/memtable.h"
@@ -30,6 +35,8 @@
 #include "kv/status_macros.h"
 
 namespace zverse::kv {
+
+static_assert(kOverflowValueSize == internal::kOverflowThreshold);
 
 using internal::EntryView;
 using internal::LogFile;
@@ -75,6 +82,15 @@ struct OpRef {
 struct Version {
   std::vector<std::shared_ptr<Segment>> segments;
   std::shared_ptr<MemTable> mem;
+  // The blob files (overflow values) the segments and the memtable refer
+  // to, mapped; the active one grows (committed_size).
+  std::vector<std::shared_ptr<LogFile>> blobs;
+  const LogFile* FindBlob(uint64_t number) const {
+    for (const auto& b : blobs) {
+      if (b->number == number) return b.get();
+    }
+    return nullptr;
+  }
 };
 
 // Shared by a DB and its snapshots (which may outlive it).
@@ -84,6 +100,37 @@ struct PrefetchControl {
   std::atomic<uint64_t> ranges{0};
   std::atomic<uint64_t> bytes{0};
 };
+
+// The blob record overflow entry `e` refers to, in one of v's blob files,
+// bounds (and, with `verify`, checksum) checked.
+absl::StatusOr<internal::BlobView> BlobRecordOf(const Version& v,
+                                                const EntryView& e,
+                                                internal::BlobRef* ref,
+                                                const LogFile** file,
+                                                bool verify) {
+  if (!internal::DecodeBlobRef(e.value, ref)) {
+    return absl::DataLossError(absl::StrCat(
+        "overflow entry of key '", std::string(e.key),
+        "' has a malformed blob reference"));
+  }
+  *file = v.FindBlob(ref->file);
+  if (*file == nullptr) {
+    return absl::DataLossError(absl::StrCat(
+        "blob file ", ref->file, " (overflow value of key '",
+        std::string(e.key), "') is missing"));
+  }
+  ZVERSE_ASSIGN_OR_RETURN(
+      internal::BlobView b,
+      internal::DecodeBlobRecord(
+          (*file)->data(), ref->offset,
+          (*file)->committed_size.load(std::memory_order_acquire),
+          (*file)->path, verify));
+  if (b.raw_length != ref->length) {
+    return internal::DataLossAt((*file)->path, ref->offset,
+                                "blob record length differs from the entry's");
+  }
+  return b;
+}
 
 struct SnapshotState {
   std::shared_ptr<const Version> version;
@@ -100,13 +147,42 @@ struct SnapshotState {
   bool MemVisible(const MemTable::Node* n) const {
     return n->seq <= max_seq && n->ts <= as_of;
   }
+
+  absl::StatusOr<internal::BlobView> Blob(const EntryView& e,
+                                          internal::BlobRef* ref,
+                                          const LogFile** file,
+                                          bool verify) const {
+    return BlobRecordOf(*version, e, ref, file, verify);
+  }
+
+  // The record a user sees for entry `e`: an overflow value is read from
+  // its blob file (a view into the mapping, or, compressed, a copy that
+  // lives as long as the snapshot).
+  absl::StatusOr<Record> Resolve(const EntryView& e) const {
+    Record r{e.key, e.value, e.ts, e.deleted()};
+    if ((e.flags & internal::kEntryOverflow) == 0 || r.deleted) return r;
+    internal::BlobRef ref;
+    const LogFile* file = nullptr;
+    ZVERSE_ASSIGN_OR_RETURN(internal::BlobView b,
+                            Blob(e, &ref, &file, /*verify=*/true));
+    if ((b.flags & internal::kBlobZstd) == 0) {
+      r.value = b.stored;
+      return r;
+    }
+    std::string out;
+    ZVERSE_RETURN_IF_ERROR(
+        internal::DecompressBlob(b, &out, file->path, ref.offset));
+    std::lock_guard<std::mutex> l(inflated_mu);
+    inflated.push_back(std::move(out));
+    r.value = inflated.back();
+    return r;
+  }
+  mutable std::mutex inflated_mu;
+  mutable std::deque<std::string> inflated;
 };
 
 namespace {
 
-Record ToRecord(const EntryView& e) {
-  return Record{e.key, e.value, e.ts, e.deleted()};
-}
 
 Entry ToEntry(const Record& r) {
   return Entry{std::string(r.key), std::string(r.value), r.ts, r.deleted};
@@ -357,6 +433,15 @@ class DBImpl {
     WriteBatch* consumed = nullptr;     // kIngest: release once encoded.
     size_t n = 0;
     Timestamp explicit_ts = 0;
+    // Overflow values of ops (in op order), compressed by the caller's
+    // thread before it queues.
+    struct Blob {
+      size_t op;
+      std::string scratch;
+      std::string_view stored;
+      uint32_t flags;
+    };
+    std::vector<Blob> blobs;
     // A transaction's commit: the KeyHash of every key it read or wrote,
     // and the commit sequence its snapshot saw.
     const absl::flat_hash_set<uint64_t>* conflict_keys = nullptr;
@@ -402,6 +487,15 @@ class DBImpl {
   // keeps to the CPU budget and gives up (Cancelled) when the DB closes.
   absl::Status MergeSegments(const CompactOptions& options, bool background,
                              CompactStats* stats) ABSL_LOCKS_EXCLUDED(mu_);
+  // Compresses the overflow values of w's ops (no lock held).
+  static void PrepareBlobs(Writer* w);
+  // Creates the active log's blob file if it has none yet. REQUIRES: mu_
+  // held by the commit leader.
+  absl::Status EnsureBlobLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  uint64_t BlobCapacity() const {
+    return 4 * options_.seal_threshold_bytes + 2 * kMaxBatchBytes +
+           (uint64_t{1} << 20);
+  }
   // Wakes the background compaction to look at the segments.
   void ScheduleCompaction();
   void CompactLoop();
@@ -427,6 +521,8 @@ class DBImpl {
   internal::CondVar idle_cv_;  // Signalled when writers_ drains.
   std::deque<Writer*> writers_ ABSL_GUARDED_BY(mu_);
   std::shared_ptr<LogWriter> log_ ABSL_GUARDED_BY(mu_);
+  // The active log's blob file (overflow values), created on first use.
+  std::shared_ptr<LogWriter> blob_ ABSL_GUARDED_BY(mu_);
   uint64_t next_seq_ ABSL_GUARDED_BY(mu_) = 1;
   Timestamp last_ts_ ABSL_GUARDED_BY(mu_) = 0;
   uint64_t next_file_number_ ABSL_GUARDED_BY(mu_) = 1;
@@ -669,6 +765,10 @@ absl::StatusOr<std::shared_ptr<Segment>> DBImpl::WriteMemTable(
                                             e.key, e.ts});
   }
   internal::SegmentMeta meta{number, number, number};
+  // The log's overflow values stay where they are, in its blob file.
+  if (env_->FileExists(internal::BlobFileName(path_, number))) {
+    meta.blob_file = number;
+  }
   ZVERSE_RETURN_IF_ERROR(internal::WriteSegment(env_, path_, meta, inputs));
   return Segment::Open(env_, internal::SegmentFileName(path_, number), number);
 }
@@ -685,7 +785,7 @@ absl::StatusOr<std::string> DBImpl::ReadHead(const std::string& path) {
 
 absl::Status DBImpl::Recover() {
   ZVERSE_ASSIGN_OR_RETURN(auto children, env_->GetChildren(path_));
-  std::vector<std::pair<uint64_t, std::string>> logs, segs;
+  std::vector<std::pair<uint64_t, std::string>> logs, segs, blob_files;
   uint64_t max_number = 0;
   for (const auto& name : children) {
     uint64_t number = 0;
@@ -695,6 +795,9 @@ absl::Status DBImpl::Recover() {
         break;
       case internal::FileType::kSegment:
         segs.emplace_back(number, path_ + "/" + name);
+        break;
+      case internal::FileType::kBlob:
+        blob_files.emplace_back(number, path_ + "/" + name);
         break;
       case internal::FileType::kTemp:
         // An unfinished seal or identity write: never referenced.
@@ -827,9 +930,64 @@ absl::Status DBImpl::Recover() {
     empty->map = std::make_unique<NoMap>();
     mem = std::make_shared<MemTable>(std::move(empty), 0);
   }
+  // Blob files: those a segment or the live log refers to are mapped (the
+  // log's is reopened for appending); any other is garbage (a compaction's
+  // that did not finish, or one whose values were all rewritten).
+  std::vector<std::shared_ptr<LogFile>> blobs;
+  {
+    const uint64_t active_number =
+        options_.read_only ? (active != nullptr ? active->number : 0)
+                           : log_->log()->number;
+    bool removed_blob = false;
+    for (const auto& [number, bpath] : blob_files) {
+      bool referenced = number == active_number;
+      for (const auto& seg : segments) referenced |= seg->blob_file() == number;
+      if (!referenced) {
+        if (!options_.read_only) {
+          ZVERSE_RETURN_IF_ERROR(env_->RemoveFile(bpath));
+          removed_blob = true;
+        }
+        continue;
+      }
+      ZVERSE_ASSIGN_OR_RETURN(uint64_t size, env_->GetFileSize(bpath));
+      {
+        // Created by a crash before its header was synced: holds nothing.
+        ZVERSE_ASSIGN_OR_RETURN(std::string head, ReadHead(bpath));
+        if (head.size() < internal::kFileHeaderSize ||
+            head.find_first_not_of('\0') == std::string::npos) {
+          if (!options_.read_only) {
+            ZVERSE_RETURN_IF_ERROR(env_->RemoveFile(bpath));
+            removed_blob = true;
+          }
+          continue;
+        }
+      }
+      const bool appending = number == active_number && !options_.read_only;
+      ZVERSE_ASSIGN_OR_RETURN(
+          std::shared_ptr<LogFile> b,
+          internal::MapLogFile(env_, bpath, number,
+                               appending ? std::max(size, BlobCapacity()) : 0));
+      ZVERSE_RETURN_IF_ERROR(internal::CheckFileHeader(
+          b->data(), std::min<uint64_t>(size, b->map->size()),
+          internal::kBlobMagic, number, bpath));
+      if (appending) {
+        // A torn last record is never referenced (blob records are synced
+        // before the entries that refer to them); appends go on from an
+        // aligned end.
+        ZVERSE_ASSIGN_OR_RETURN(
+            blob_, LogWriter::Reopen(env_, b, size & ~uint64_t{7},
+                                     std::max(size, BlobCapacity())));
+      } else {
+        b->committed_size.store(size, std::memory_order_release);
+      }
+      blobs.push_back(std::move(b));
+    }
+    if (removed_blob) ZVERSE_RETURN_IF_ERROR(env_->SyncDir(path_));
+  }
   auto v = std::make_shared<Version>();
   v->segments = std::move(segments);
   v->mem = std::move(mem);
+  v->blobs = std::move(blobs);
   StoreReadState(std::move(v), max_seq, last_ts);
   return absl::OkStatus();
 }
@@ -837,6 +995,16 @@ absl::Status DBImpl::Recover() {
 void DBImpl::Publish(std::shared_ptr<const Version> v, Timestamp max_ts) {
   std::shared_ptr<const ReadState> r = read_state_.load();
   StoreReadState(std::move(v), r->visible_seq, std::max(r->visible_ts, max_ts));
+}
+
+void DBImpl::PrepareBlobs(Writer* w) {
+  for (size_t i = 0; i < w->n; ++i) {
+    const OpRef& op = w->ops[i];
+    if (op.deleted || op.value.size() < internal::kOverflowThreshold) continue;
+    Writer::Blob& b = w->blobs.emplace_back();
+    b.op = i;
+    b.stored = internal::CompressBlob(op.value, &b.scratch, &b.flags);
+  }
 }
 
 absl::StatusOr<Timestamp> DBImpl::Commit(const OpRef* ops, size_t n,
@@ -847,6 +1015,7 @@ absl::StatusOr<Timestamp> DBImpl::Commit(const OpRef* ops, size_t n,
   w.ops = ops;
   w.n = n;
   w.explicit_ts = explicit_ts;
+  PrepareBlobs(&w);
   return Run(&w);
 }
 
@@ -948,8 +1117,10 @@ absl::StatusOr<Timestamp> DBImpl::Run(Writer* wp) {
     std::vector<Pending> pending;
     std::vector<Writer*> rejected;
     Timestamp max_ts = 0;
+    std::string blob_bytes;  // Blob records of the group, in file order.
     PruneWriteLog();
     for (Writer* x : writers_) {
+      if (!s.ok()) break;
       if (x->kind != Writer::Kind::kCommit) break;
       const size_t x_bytes = [&] {
         size_t b = 0;
@@ -999,27 +1170,69 @@ absl::StatusOr<Timestamp> DBImpl::Run(Writer* wp) {
       if (x->n > 1) {
         for (size_t i = 0; i < x->n; ++i) last[key_of(i)] = i;
       }
+      size_t next_blob = 0;
       for (size_t i = 0; i < x->n; ++i) {
         const OpRef& op = x->ops[i];
         const Timestamp t = op_ts(op);
+        const Writer::Blob* blob =
+            next_blob < x->blobs.size() && x->blobs[next_blob].op == i
+                ? &x->blobs[next_blob++]
+                : nullptr;
         if (x->n > 1 && last[key_of(i)] != i) continue;
-        const size_t off = encoder_.Add(
-            op.key, op.deleted ? std::string_view() : op.value, t,
-            op.deleted ? internal::kEntryTombstone : 0, batch_index);
+        std::string_view value = op.deleted ? std::string_view() : op.value;
+        uint32_t flags = op.deleted ? internal::kEntryTombstone : 0;
+        char ref_bytes[internal::kBlobRefSize];
+        if (blob != nullptr) {
+          // The value goes to the blob file; the entry holds a reference.
+          if (blob_ == nullptr) {
+            if (absl::Status b = EnsureBlobLocked(); !b.ok()) {
+              s = b;
+              break;
+            }
+          }
+          const internal::BlobRef ref{blob_->log()->number,
+                                      blob_->size() + blob_bytes.size(),
+                                      op.value.size()};
+          internal::AppendBlobRecord(blob->stored, op.value.size(),
+                                     blob->flags, &blob_bytes);
+          internal::EncodeBlobRef(ref, ref_bytes);
+          value = std::string_view(ref_bytes, sizeof(ref_bytes));
+          flags |= internal::kEntryOverflow;
+        }
+        const size_t off = encoder_.Add(op.key, value, t, flags, batch_index);
         pending.push_back(Pending{op.key, t, seq, off});
         last_write_[internal::KeyHash(op.key)] = seq;
       }
     }
     const uint64_t last_seq = next_seq_ - 1;
+    if (!s.ok()) {
+      // The blob file could not be created: nothing was written.
+      pending.clear();
+      for (Writer* x : group) x->status = s;
+    }
     if (!pending.empty()) {
       std::string_view group_bytes = encoder_.Finish();
       std::shared_ptr<LogWriter> log = log_;
+      std::shared_ptr<LogWriter> blob = blob_bytes.empty() ? nullptr : blob_;
       std::shared_ptr<MemTable> mem = current()->mem;
       const uint64_t base = log->size();
       // Followers stay queued (and new ones may queue) while the leader
       // writes without the lock.
       mu_.Unlock();
-      s = log->Append(group_bytes);
+      if (blob != nullptr) {
+        // Overflow values first: an entry never refers to bytes that are
+        // not (as durable as) the entry itself.
+        const uint64_t blob_base = blob->size();
+        s = blob->Append(blob_bytes);
+        if (s.ok() && options_.sync_mode == SyncMode::kAlways) {
+          s = blob->Sync();
+        }
+        if (s.ok()) {
+          blob->log()->committed_size.store(blob_base + blob_bytes.size(),
+                                            std::memory_order_release);
+        }
+      }
+      if (s.ok()) s = log->Append(group_bytes);
       if (s.ok() && options_.sync_mode == SyncMode::kAlways) {
         s = log->Sync();
         syncs_.fetch_add(1, std::memory_order_relaxed);
@@ -1052,7 +1265,9 @@ absl::StatusOr<Timestamp> DBImpl::Run(Writer* wp) {
           StoreReadState(r->version, last_seq,
                          std::max(r->visible_ts, max_ts));
         }
-        if (log_->size() >= options_.seal_threshold_bytes) {
+        if (log_->size() >= options_.seal_threshold_bytes ||
+            (blob_ != nullptr &&
+             blob_->size() >= 4 * options_.seal_threshold_bytes)) {
           // The commits are durable whether or not sealing works; a failed
           // seal stops later writes.
           absl::Status seal = SealLocked();
@@ -1098,6 +1313,21 @@ absl::StatusOr<Timestamp> DBImpl::Run(Writer* wp) {
   return w.ts;
 }
 
+absl::Status DBImpl::EnsureBlobLocked() {
+  const uint64_t number = log_->log()->number;
+  ZVERSE_ASSIGN_OR_RETURN(
+      std::shared_ptr<LogWriter> blob,
+      LogWriter::Create(env_, internal::BlobFileName(path_, number), number,
+                        BlobCapacity(), internal::kBlobMagic));
+  ZVERSE_RETURN_IF_ERROR(env_->SyncDir(path_));
+  std::shared_ptr<const Version> v = current();
+  auto nv = std::make_shared<Version>(*v);
+  nv->blobs.push_back(blob->log());
+  blob_ = std::move(blob);
+  Publish(std::move(nv));
+  return absl::OkStatus();
+}
+
 absl::Status DBImpl::SealLocked() {
   std::shared_ptr<const Version> v = current();
   if (v->mem->Count() == 0) return absl::OkStatus();
@@ -1110,9 +1340,12 @@ absl::Status DBImpl::SealLocked() {
   ZVERSE_RETURN_IF_ERROR(env_->SyncDir(path_));
   // Commits so far are in the old log; under kInterval/kNever make them
   // durable before the segment that replaces the log is visible.
+  if (blob_ != nullptr) ZVERSE_RETURN_IF_ERROR(blob_->Sync());
   ZVERSE_RETURN_IF_ERROR(log_->Sync());
   ZVERSE_ASSIGN_OR_RETURN(auto seg, WriteMemTable(*v->mem, old_number));
   auto nv = std::make_shared<Version>();
+  nv->blobs = v->blobs;  // The old log's blob file stays, the segment's now.
+  blob_.reset();
   nv->segments.reserve(v->segments.size() + 1);
   nv->segments.push_back(std::move(seg));
   nv->segments.insert(nv->segments.end(), v->segments.begin(),
@@ -1299,6 +1532,7 @@ absl::Status DBImpl::IngestLocked(Writer* w, bool* changed) {
       auto seg,
       Segment::Open(env_, internal::SegmentFileName(path_, number), number));
   auto nv = std::make_shared<Version>();
+  nv->blobs = v->blobs;
   nv->segments.reserve(v->segments.size() + 1);
   nv->segments.push_back(std::move(seg));
   nv->segments.insert(nv->segments.end(), v->segments.begin(),
@@ -1501,6 +1735,96 @@ absl::Status DBImpl::MergeSegments(const CompactOptions& options,
   // Version GC may drop the newest commit's versions; the clock, recovered
   // from the footers at open, must not go back.
   meta.max_ts_floor = clock_floor;
+  // Overflow values: every one kept, and every large value still inline
+  // (written by an ingest), goes to one new blob file, so that the inputs'
+  // blob files, with the values no version refers to any more, can go.
+  internal::Arena rewritten;
+  uint64_t blob_number = 0;
+  std::string blob_path;
+  {
+    std::unique_ptr<WritableFile> blob_out;
+    std::string buf;
+    uint64_t blob_size = 0;  // Appended so far; `buf` holds the rest.
+    std::string scratch;
+    const auto fail = [&](absl::Status st) {
+      if (blob_out != nullptr) (void)env_->RemoveFile(blob_path);
+      return st;
+    };
+    for (internal::SegmentInput& in : inputs) {
+      EntryView e;
+      if (!internal::DecodeEntryUnchecked(in.entry, 0, in.size, &e)) {
+        return fail(absl::DataLossError("compaction input entry is damaged"));
+      }
+      if (e.deleted()) continue;
+      const bool overflow = (e.flags & internal::kEntryOverflow) != 0;
+      if (!overflow && e.value.size() < internal::kOverflowThreshold) continue;
+      if (blob_out == nullptr) {
+        {
+          internal::MutexLock l(&mu_);
+          blob_number = next_file_number_++;
+        }
+        blob_path = internal::BlobFileName(path_, blob_number);
+        absl::StatusOr<std::unique_ptr<WritableFile>> f =
+            env_->NewWritableFile(blob_path, true);
+        if (!f.ok()) return f.status();
+        blob_out = *std::move(f);
+        char header[internal::kFileHeaderSize];
+        internal::EncodeFileHeader(internal::kBlobMagic, blob_number,
+                                   env_->NowMicros(), header);
+        buf.append(header, sizeof(header));
+      }
+      const uint64_t off = blob_size + buf.size();
+      uint64_t length;
+      if (overflow) {
+        // Copied as it is, compressed or not, after checking it.
+        internal::BlobRef ref;
+        const LogFile* file = nullptr;
+        absl::StatusOr<internal::BlobView> b =
+            BlobRecordOf(*v, e, &ref, &file, /*verify=*/true);
+        if (!b.ok()) return fail(b.status());
+        buf.append(b->stored.data() - internal::kBlobHeaderSize,
+                   internal::BlobRecordSize(b->stored.size()));
+        length = ref.length;
+      } else {
+        uint32_t flags;
+        const std::string_view stored =
+            internal::CompressBlob(e.value, &scratch, &flags);
+        internal::AppendBlobRecord(stored, e.value.size(), flags, &buf);
+        length = e.value.size();
+      }
+      char ref_bytes[internal::kBlobRefSize];
+      internal::EncodeBlobRef({blob_number, off, length}, ref_bytes);
+      const size_t size =
+          internal::EntrySize(e.key.size(), internal::kBlobRefSize);
+      char* out = rewritten.Allocate(size);
+      internal::EncodeEntry(e.key, std::string_view(ref_bytes, sizeof(ref_bytes)),
+                            e.ts, e.flags | internal::kEntryOverflow, out);
+      in.entry = out;
+      in.size = size;
+      in.key = std::string_view(out + internal::kEntryHeaderSize, e.key.size());
+      if (buf.size() >= (size_t{1} << 20)) {
+        if (absl::Status st = blob_out->Append(buf); !st.ok()) return fail(st);
+        blob_size += buf.size();
+        buf.clear();
+        pacer.Pace();
+        if (cancelled()) {
+          return fail(absl::CancelledError("database is closing"));
+        }
+      }
+    }
+    if (blob_out != nullptr) {
+      // Synced, and its name too, before the segment that refers to it.
+      absl::Status st = blob_out->Append(buf);
+      if (st.ok()) st = blob_out->Sync();
+      if (st.ok()) st = blob_out->Close();
+      if (st.ok()) st = env_->SyncDir(path_);
+      if (!st.ok()) return fail(st);
+    }
+  }
+  meta.blob_file = blob_number;
+  const auto drop_blob = [&] {
+    if (blob_number != 0) (void)env_->RemoveFile(blob_path);
+  };
   const std::string tmp = internal::SegmentTempName(path_, number);
   const std::string final_path = internal::SegmentFileName(path_, number);
   {
@@ -1510,6 +1834,7 @@ absl::Status DBImpl::MergeSegments(const CompactOptions& options,
     absl::Status s = internal::WriteSegmentFile(env_, path_, meta, inputs);
     if (!s.ok()) {
       (void)env_->RemoveFile(tmp);
+      drop_blob();
       return s;
     }
   }
@@ -1517,12 +1842,28 @@ absl::Status DBImpl::MergeSegments(const CompactOptions& options,
   pacer.Pace();
   if (cancelled()) {
     (void)env_->RemoveFile(tmp);
+    drop_blob();
     return absl::CancelledError("database is closing");
   }
   if (absl::Status s = env_->RenameFile(tmp, final_path); !s.ok()) {
     (void)env_->RemoveFile(tmp);
+    drop_blob();
     return s;
   }
+  // The new blob file, mapped for readers.
+  std::shared_ptr<LogFile> new_blob;
+  if (blob_number != 0) {
+    absl::StatusOr<std::shared_ptr<LogFile>> b =
+        internal::MapLogFile(env_, blob_path, blob_number, 0);
+    if (!b.ok()) {
+      internal::MutexLock l(&mu_);
+      bg_error_ = b.status();  // The segment that refers to it is in place.
+      return b.status();
+    }
+    (*b)->committed_size.store((*b)->map->size(), std::memory_order_release);
+    new_blob = *std::move(b);
+  }
+  std::vector<std::string> dead_blobs;
   absl::Status s = env_->SyncDir(path_);
   absl::StatusOr<std::shared_ptr<Segment>> merged =
       s.ok() ? Segment::Open(env_, final_path, number)
@@ -1545,6 +1886,17 @@ absl::Status DBImpl::MergeSegments(const CompactOptions& options,
     }
     nv->segments.push_back(*std::move(merged));
     nv->mem = cur->mem;
+    // Blob files still referred to: the remaining segments', the log's.
+    for (const auto& b : cur->blobs) {
+      bool keep = b->number == cur->mem->log().number;
+      for (const auto& seg : nv->segments) keep |= seg->blob_file() == b->number;
+      if (keep) {
+        nv->blobs.push_back(b);
+      } else {
+        dead_blobs.push_back(b->path);
+      }
+    }
+    if (new_blob != nullptr) nv->blobs.push_back(std::move(new_blob));
     Publish(std::move(nv));
     compactions_.fetch_add(1, std::memory_order_relaxed);
     if (background) {
@@ -1556,6 +1908,9 @@ absl::Status DBImpl::MergeSegments(const CompactOptions& options,
   // Snapshots may still map the inputs; unlinking leaves their mappings.
   for (size_t k = 1; k < v->segments.size(); ++k) {
     ZVERSE_RETURN_IF_ERROR(env_->RemoveFile(v->segments[k]->path()));
+  }
+  for (const std::string& dead : dead_blobs) {
+    ZVERSE_RETURN_IF_ERROR(env_->RemoveFile(dead));
   }
   s = env_->SyncDir(path_);
   compaction_cpu_micros_.fetch_add(ThreadCpuMicros() - cpu_start,
@@ -1615,16 +1970,18 @@ void DBImpl::CompactLoop() {
 }
 
 absl::Status DBImpl::Sync() {
-  std::shared_ptr<LogWriter> log;
+  std::shared_ptr<LogWriter> log, blob;
   {
     internal::MutexLock l(&mu_);
     if (closed_) return absl::FailedPreconditionError("database is closed");
     if (!bg_error_.ok()) return bg_error_;
     log = log_;
+    blob = blob_;
   }
   if (log == nullptr) return absl::OkStatus();
   syncs_.fetch_add(1, std::memory_order_relaxed);
-  absl::Status s = log->Sync();
+  absl::Status s = blob != nullptr ? blob->Sync() : absl::OkStatus();
+  if (s.ok()) s = log->Sync();
   if (!s.ok()) {
     // The failed pages may be gone (Linux reports a writeback error once):
     // nothing written so far can be called durable, nor anything later.
@@ -1674,8 +2031,16 @@ absl::Status DBImpl::Close() {
     closed_ = true;
     // After a failure that stopped writes, what was written cannot be
     // called durable: Close says so.
-    if (log_ != nullptr) s = bg_error_.ok() ? log_->Sync() : bg_error_;
+    if (log_ != nullptr) {
+      if (!bg_error_.ok()) {
+        s = bg_error_;
+      } else {
+        if (blob_ != nullptr) s = blob_->Sync();
+        if (s.ok()) s = log_->Sync();
+      }
+    }
     log_.reset();
+    blob_.reset();
   }
   {
     // Snapshots taken before keep their files; new reads are refused.
@@ -1746,6 +2111,7 @@ absl::StatusOr<Timestamp> DBImpl::CommitTransaction(
   w.n = ops.size();
   w.conflict_keys = &conflict_keys;
   w.txn_start_seq = start_seq;
+  PrepareBlobs(&w);
   absl::StatusOr<Timestamp> ts = Run(&w);
   if (ts.ok()) txn_commits_.fetch_add(1, std::memory_order_relaxed);
   return ts;
@@ -1994,9 +2360,11 @@ Snapshot::~Snapshot() = default;
 
 Timestamp Snapshot::as_of() const { return state_ ? state_->as_of : 0; }
 
-absl::StatusOr<Record> Snapshot::GetRecord(std::string_view key) const {
-  if (state_ == nullptr) return absl::FailedPreconditionError("empty snapshot");
-  const SnapshotState& s = *state_;
+namespace {
+// The newest entry of `key` visible to `s`, tombstones included, with its
+// value still as stored (an overflow entry's is a blob reference).
+absl::StatusOr<EntryView> FindEntry(const SnapshotState& s,
+                                    std::string_view key) {
   bool found = false;
   Timestamp best_ts = 0;
   Location best;
@@ -2031,7 +2399,143 @@ absl::StatusOr<Record> Snapshot::GetRecord(std::string_view key) const {
     return internal::DataLossAt(file, best.seg ? best.offset : best.node->offset,
                                 "index points at the wrong entry");
   }
-  return ToRecord(e);
+  return e;
+}
+}  // namespace
+
+absl::StatusOr<Record> Snapshot::GetRecord(std::string_view key) const {
+  if (state_ == nullptr) return absl::FailedPreconditionError("empty snapshot");
+  ZVERSE_ASSIGN_OR_RETURN(EntryView e, FindEntry(*state_, key));
+  return state_->Resolve(e);
+}
+
+// ---------------------------------------------------------------------------
+// ValueReader
+
+struct ValueReader::State {
+  std::shared_ptr<const SnapshotState> pin;  // Keeps the files mapped.
+  std::string_view stored;  // Bytes as stored (a zstd frame if compressed).
+  uint64_t size = 0;        // Of the value.
+  uint64_t in_pos = 0;      // Bytes of `stored` consumed.
+  uint64_t out_pos = 0;     // Bytes of the value returned.
+  ZSTD_DCtx* zstd = nullptr;
+  // Blob records: the checksum, computed as the bytes go by.
+  bool check = false;
+  uint64_t want_checksum = 0;
+  XXH3_state_t* hash = nullptr;
+  std::string file;
+  uint64_t offset = 0;
+  ~State() {
+    if (zstd != nullptr) ZSTD_freeDCtx(zstd);
+    if (hash != nullptr) XXH3_freeState(hash);
+  }
+};
+
+ValueReader::ValueReader() = default;
+ValueReader::ValueReader(std::unique_ptr<State> state)
+    : state_(std::move(state)) {}
+ValueReader::ValueReader(ValueReader&&) noexcept = default;
+ValueReader& ValueReader::operator=(ValueReader&&) noexcept = default;
+ValueReader::~ValueReader() = default;
+
+uint64_t ValueReader::size() const { return state_ ? state_->size : 0; }
+
+absl::StatusOr<size_t> ValueReader::Read(char* buf, size_t n) {
+  if (state_ == nullptr) return absl::FailedPreconditionError("empty reader");
+  State& st = *state_;
+  if (st.out_pos == st.size || n == 0) {
+    if (st.out_pos == st.size && st.check && st.in_pos == st.stored.size()) {
+      st.check = false;
+      if (XXH3_64bits_digest(st.hash) != st.want_checksum) {
+        return internal::DataLossAt(st.file, st.offset,
+                                    "blob record checksum mismatch");
+      }
+    }
+    return 0;
+  }
+  const uint64_t in_before = st.in_pos;
+  size_t got = 0;
+  if (st.zstd == nullptr) {
+    got = static_cast<size_t>(std::min<uint64_t>(n, st.size - st.out_pos));
+    std::memcpy(buf, st.stored.data() + st.in_pos, got);
+    st.in_pos += got;
+  } else {
+    // Feeds the frame a megabyte at a time, so that the checksum keeps up.
+    ZSTD_outBuffer out{buf, n, 0};
+    while (out.pos == 0) {
+      const uint64_t in_end = std::min<uint64_t>(st.stored.size(),
+                                                 st.in_pos + (1 << 20));
+      ZSTD_inBuffer in{st.stored.data(), in_end, st.in_pos};
+      const size_t r = ZSTD_decompressStream(st.zstd, &out, &in);
+      st.in_pos = in.pos;
+      if (ZSTD_isError(r)) {
+        return internal::DataLossAt(
+            st.file, st.offset,
+            absl::StrCat("blob record does not decompress: ",
+                         ZSTD_getErrorName(r)));
+      }
+      if (out.pos == 0 && st.in_pos == st.stored.size()) {
+        return internal::DataLossAt(st.file, st.offset,
+                                    "blob record ends early");
+      }
+    }
+    got = out.pos;
+    if (st.out_pos + got > st.size) {
+      return internal::DataLossAt(st.file, st.offset,
+                                  "blob record decompresses too long");
+    }
+  }
+  if (st.check) {
+    XXH3_64bits_update(st.hash, st.stored.data() + in_before,
+                       st.in_pos - in_before);
+  }
+  st.out_pos += got;
+  if (st.out_pos == st.size && st.check) {
+    // The rest of the frame (its epilogue) counts too.
+    XXH3_64bits_update(st.hash, st.stored.data() + st.in_pos,
+                       st.stored.size() - st.in_pos);
+    st.in_pos = st.stored.size();
+    st.check = false;
+    if (XXH3_64bits_digest(st.hash) != st.want_checksum) {
+      return internal::DataLossAt(st.file, st.offset,
+                                  "blob record checksum mismatch");
+    }
+  }
+  return got;
+}
+
+absl::StatusOr<ValueReader> Snapshot::OpenValue(std::string_view key) const {
+  if (state_ == nullptr) return absl::FailedPreconditionError("empty snapshot");
+  ZVERSE_ASSIGN_OR_RETURN(EntryView e, FindEntry(*state_, key));
+  if (e.deleted()) return absl::NotFoundError("key not found (deleted)");
+  auto st = std::make_unique<ValueReader::State>();
+  st->pin = state_;
+  if ((e.flags & internal::kEntryOverflow) == 0) {
+    st->stored = e.value;  // Inline: its entry's checksum was checked.
+    st->size = e.value.size();
+    return ValueReader(std::move(st));
+  }
+  internal::BlobRef ref;
+  const LogFile* file = nullptr;
+  ZVERSE_ASSIGN_OR_RETURN(internal::BlobView b,
+                          state_->Blob(e, &ref, &file, /*verify=*/false));
+  st->stored = b.stored;
+  st->size = b.raw_length;
+  st->file = file->path;
+  st->offset = ref.offset;
+  st->check = true;
+  st->want_checksum =
+      internal::LoadU64(b.stored.data() - internal::kBlobHeaderSize);
+  st->hash = XXH3_createState();
+  XXH3_64bits_reset(st->hash);
+  XXH3_64bits_update(st->hash,
+                     b.stored.data() - internal::kBlobHeaderSize + 8,
+                     internal::kBlobHeaderSize - 8);
+  if ((b.flags & internal::kBlobZstd) != 0) {
+    st->zstd = ZSTD_createDCtx();
+    if (st->zstd == nullptr) return absl::ResourceExhaustedError("zstd context");
+  }
+  return ValueReader(std::move(st));
 }
 
 absl::StatusOr<std::string_view> Snapshot::Get(std::string_view key) const {
@@ -2141,8 +2645,9 @@ absl::Status Snapshot::Scan(std::string_view start, std::string_view end,
       SourceCursor& c = cursors.front();
       for (; c.valid(); c.NextKey()) {
         if (!end.empty() && c.key() >= end) return absl::OkStatus();
-        if (!c.entry().deleted() && !fn(ToRecord(c.entry()))) {
-          return absl::OkStatus();
+        if (!c.entry().deleted()) {
+          ZVERSE_ASSIGN_OR_RETURN(Record r, s.Resolve(c.entry()));
+          if (!fn(r)) return absl::OkStatus();
         }
       }
       return c.status();
@@ -2160,8 +2665,9 @@ absl::Status Snapshot::Scan(std::string_view start, std::string_view end,
       }
     }
     if (!end.empty() && best->key() >= end) return absl::OkStatus();
-    if (!best->entry().deleted() && !fn(ToRecord(best->entry()))) {
-      return absl::OkStatus();
+    if (!best->entry().deleted()) {
+      ZVERSE_ASSIGN_OR_RETURN(Record r, s.Resolve(best->entry()));
+      if (!fn(r)) return absl::OkStatus();
     }
     // Keys are views into immutable memory (mapping or memtable arena), so
     // this one stays valid while the cursors move.
@@ -2211,7 +2717,8 @@ absl::Status Snapshot::History(
   for (size_t i = 0; i < versions.size(); ++i) {
     if (i > 0 && versions[i].ts == versions[i - 1].ts) continue;
     ZVERSE_ASSIGN_OR_RETURN(EntryView e, Load(s, versions[i].loc));
-    if (!fn(ToRecord(e))) break;
+    ZVERSE_ASSIGN_OR_RETURN(Record r, s.Resolve(e));
+    if (!fn(r)) break;
   }
   return absl::OkStatus();
 }
@@ -2266,7 +2773,8 @@ absl::Status Snapshot::Changes(
       continue;
     }
     ZVERSE_ASSIGN_OR_RETURN(EntryView e, Load(s, changes[i].loc));
-    if (!fn(ToRecord(e))) break;
+    ZVERSE_ASSIGN_OR_RETURN(Record r, s.Resolve(e));
+    if (!fn(r)) break;
   }
   return absl::OkStatus();
 }

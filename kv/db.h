@@ -196,6 +196,39 @@ struct PrefetchStats {
   uint64_t bytes = 0;    // Bytes advised (whole pages).
 };
 
+// Reads one value as a stream, a piece at a time, without holding it whole
+// in memory: for large values, which live in the overflow area (values of
+// kOverflowValueSize bytes or more; compressed with zstd where that saves
+// space). It pins the files it reads, like the Snapshot it came from, which
+// it may outlive. Checksums are checked as the bytes go by: a damaged value
+// gives DataLoss no later than the Read that reaches its end.
+//
+// Thread safety: one thread at a time.
+class ValueReader {
+ public:
+  ValueReader();
+  ValueReader(ValueReader&&) noexcept;
+  ValueReader& operator=(ValueReader&&) noexcept;
+  ~ValueReader();
+
+  // The value's length in bytes.
+  uint64_t size() const;
+  // Copies the next up to `n` bytes into `buf`; returns how many (0 at the
+  // end, and only there).
+  absl::StatusOr<size_t> Read(char* buf, size_t n);
+
+  struct State;
+
+ private:
+  friend class Snapshot;
+  explicit ValueReader(std::unique_ptr<State> state);
+  std::unique_ptr<State> state_;
+};
+
+// Values this large or larger are stored in the overflow area (see
+// kv/FORMAT.md); smaller ones inline in their entry.
+inline constexpr size_t kOverflowValueSize = 4096;
+
 // A consistent, read-only view of the database as of a timestamp. It pins the
 // files it reads, so views handed out by it stay valid for its whole life,
 // and it repeats itself: writes committed after it was taken are invisible,
@@ -220,6 +253,10 @@ class Snapshot {
   absl::StatusOr<std::string_view> Get(std::string_view key) const;
   // Like Get, but returns the record (timestamp included), tombstones too.
   absl::StatusOr<Record> GetRecord(std::string_view key) const;
+  // The value Get would return, as a stream (see ValueReader). A large
+  // compressed value read through Get is decompressed into memory that
+  // lives as long as the snapshot; read through this it is not.
+  absl::StatusOr<ValueReader> OpenValue(std::string_view key) const;
 
   // Calls `fn` for every live key in [start, end) in key order (bytewise),
   // with its newest version at or before as_of(). An empty `end` means no

@@ -1,5 +1,7 @@
 #include "kv/internal/format.h"
 
+#include <zstd.h>
+
 #include <cinttypes>
 #include <cstdio>
 
@@ -91,16 +93,18 @@ FileType ParseFileName(std::string_view name, uint64_t* number) {
   *number = n;
   if (ext == ".log") return FileType::kLog;
   if (ext == ".seg") return FileType::kSegment;
+  if (ext == ".blob") return FileType::kBlob;
   return FileType::kOther;
 }
 
 void EncodeFileHeader(uint64_t magic, uint64_t number, uint64_t created_us,
-                      char* out) {
+                      char* out, uint64_t blob_file) {
   std::memset(out, 0, kFileHeaderSize);
   StoreU64(out, magic);
   StoreU32(out + 8, kFormatVersion);
   StoreU64(out + 16, number);
   StoreU64(out + 24, created_us);
+  StoreU64(out + 32, blob_file);
   StoreU64(out + 56, Checksum(out, 56));
 }
 
@@ -122,6 +126,79 @@ absl::Status CheckFileHeader(const char* data, size_t size, uint64_t magic,
   }
   if (LoadU64(data + 16) != number) {
     return DataLossAt(file, 16, "file number in header does not match name");
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace zverse::kv::internal
+
+namespace zverse::kv::internal {
+
+std::string BlobFileName(const std::string& dir, uint64_t number) {
+  return absl::StrFormat("%s/%06u.blob", dir, number);
+}
+
+void AppendBlobRecord(std::string_view stored, uint64_t raw_length,
+                      uint32_t flags, std::string* out) {
+  const size_t at = out->size();
+  out->resize(at + BlobRecordSize(stored.size()), '\0');
+  char* p = out->data() + at;
+  StoreU32(p + 8, flags);
+  StoreU64(p + 16, raw_length);
+  StoreU64(p + 24, stored.size());
+  std::memcpy(p + kBlobHeaderSize, stored.data(), stored.size());
+  StoreU64(p, Checksum(p + 8, kBlobHeaderSize - 8 + stored.size()));
+}
+
+std::string_view CompressBlob(std::string_view value, std::string* scratch,
+                              uint32_t* flags) {
+  *flags = 0;
+  scratch->resize(ZSTD_compressBound(value.size()));
+  const size_t n = ZSTD_compress(scratch->data(), scratch->size(),
+                                 value.data(), value.size(), /*level=*/1);
+  if (ZSTD_isError(n) || n > value.size() - value.size() / 8) return value;
+  scratch->resize(n);
+  *flags = kBlobZstd;
+  return *scratch;
+}
+
+absl::StatusOr<BlobView> DecodeBlobRecord(const char* base, uint64_t offset,
+                                          uint64_t limit,
+                                          const std::string& file,
+                                          bool verify) {
+  if (offset % 8 != 0 || offset < kFileHeaderSize ||
+      offset + kBlobHeaderSize > limit) {
+    return DataLossAt(file, offset, "blob reference out of bounds");
+  }
+  const char* p = base + offset;
+  BlobView b;
+  b.flags = LoadU32(p + 8);
+  b.raw_length = LoadU64(p + 16);
+  const uint64_t stored = LoadU64(p + 24);
+  if (stored > limit - offset - kBlobHeaderSize) {
+    return DataLossAt(file, offset, "blob record runs past the end of the file");
+  }
+  if (verify &&
+      Checksum(p + 8, kBlobHeaderSize - 8 + stored) != LoadU64(p)) {
+    return DataLossAt(file, offset, "blob record checksum mismatch");
+  }
+  if ((b.flags & kBlobZstd) == 0 && stored != b.raw_length) {
+    return DataLossAt(file, offset, "blob record length mismatch");
+  }
+  b.stored = std::string_view(p + kBlobHeaderSize, stored);
+  return b;
+}
+
+absl::Status DecompressBlob(const BlobView& b, std::string* out,
+                            const std::string& file, uint64_t offset) {
+  out->resize(b.raw_length);
+  const size_t n = ZSTD_decompress(out->data(), out->size(), b.stored.data(),
+                                   b.stored.size());
+  if (ZSTD_isError(n) || n != b.raw_length) {
+    return DataLossAt(file, offset,
+                      absl::StrCat("blob record does not decompress: ",
+                                   ZSTD_isError(n) ? ZSTD_getErrorName(n)
+                                                   : "wrong length"));
   }
   return absl::OkStatus();
 }

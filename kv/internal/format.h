@@ -23,6 +23,7 @@ inline constexpr uint64_t kLogMagic = 0x31474F4C5356575AULL;      // "ZWVSLOG1"
 inline constexpr uint64_t kSegmentMagic = 0x314745535356575AULL;   // "ZWVSSEG1"
 inline constexpr uint64_t kFooterMagic = 0x3152544F4F46565AULL;   // "ZVFOOTR1"
 inline constexpr uint32_t kGroupMagic = 0x4D43565A;               // "ZVCM"
+inline constexpr uint64_t kBlobMagic = 0x31424C425356575AULL;     // "ZWVSBLB1"
 
 inline constexpr size_t kFileHeaderSize = 64;
 inline constexpr size_t kEntryHeaderSize = 32;
@@ -31,6 +32,9 @@ inline constexpr size_t kFooterSize = 128;
 
 // Entry flags. Do not change these values.
 inline constexpr uint32_t kEntryTombstone = 1u << 0;
+// The value is a BlobRef (kBlobRefSize bytes) to a record of a blob file
+// (the overflow area) that holds the value.
+inline constexpr uint32_t kEntryOverflow = 1u << 1;
 
 // The identity file that marks a directory as a database.
 inline constexpr char kIdentityFile[] = "ZVERSE";
@@ -54,6 +58,71 @@ inline void StoreU64(char* p, uint64_t v) { std::memcpy(p, &v, sizeof(v)); }
 uint64_t Checksum(const void* data, size_t n);
 // The hash of a key used by segment hash tables and memtable filters.
 uint64_t KeyHash(std::string_view key);
+
+// Values of this many bytes or more go to the overflow area.
+inline constexpr size_t kOverflowThreshold = 4096;
+
+// A reference from an entry to its value in a blob file.
+//   0  u64 blob file number
+//   8  u64 offset of the blob record in that file
+//   16 u64 value length (uncompressed)
+inline constexpr size_t kBlobRefSize = 24;
+struct BlobRef {
+  uint64_t file = 0;
+  uint64_t offset = 0;
+  uint64_t length = 0;
+};
+inline void EncodeBlobRef(const BlobRef& r, char* out) {
+  StoreU64(out, r.file);
+  StoreU64(out + 8, r.offset);
+  StoreU64(out + 16, r.length);
+}
+inline bool DecodeBlobRef(std::string_view v, BlobRef* r) {
+  if (v.size() != kBlobRefSize) return false;
+  r->file = LoadU64(v.data());
+  r->offset = LoadU64(v.data() + 8);
+  r->length = LoadU64(v.data() + 16);
+  return true;
+}
+
+// A blob record (8-byte aligned in a blob file, after its file header):
+//   0  u64 checksum of bytes [8, 32 + stored length)
+//   8  u32 flags (kBlobZstd)
+//   12 u32 reserved, 0
+//   16 u64 value length (uncompressed)
+//   24 u64 stored length
+//   32 stored bytes (the value, or its zstd frame), zero padded to 8
+inline constexpr size_t kBlobHeaderSize = 32;
+inline constexpr uint32_t kBlobZstd = 1u << 0;
+inline constexpr size_t BlobRecordSize(size_t stored) {
+  return kBlobHeaderSize + Align8(stored);
+}
+// Appends the record for `stored` (already compressed when kBlobZstd is in
+// `flags`) to *out.
+void AppendBlobRecord(std::string_view stored, uint64_t raw_length,
+                      uint32_t flags, std::string* out);
+// The stored bytes of `value`: its zstd frame when that saves at least an
+// eighth, else the value itself (*flags tells which; *scratch holds the
+// frame).
+std::string_view CompressBlob(std::string_view value, std::string* scratch,
+                              uint32_t* flags);
+// A decoded blob record header; `stored` points into the mapping.
+struct BlobView {
+  std::string_view stored;
+  uint64_t raw_length = 0;
+  uint32_t flags = 0;
+};
+// Decodes and checks (bounds, and the checksum when `verify`) the record at
+// `base + offset` of a file with `limit` readable bytes. DataLoss naming
+// `file` and the offset.
+absl::StatusOr<BlobView> DecodeBlobRecord(const char* base, uint64_t offset,
+                                          uint64_t limit,
+                                          const std::string& file,
+                                          bool verify);
+// Decompresses a kBlobZstd record into *out (raw_length bytes).
+absl::Status DecompressBlob(const BlobView& b, std::string* out,
+                            const std::string& file, uint64_t offset);
+
 
 // Bytes an entry with these sizes occupies (always a multiple of 8).
 inline constexpr size_t EntrySize(size_t key_len, size_t value_len) {
@@ -97,10 +166,11 @@ bool DecodeEntryUnchecked(const char* base, size_t offset, size_t limit,
 absl::Status DataLossAt(const std::string& file, uint64_t offset,
                         std::string_view what);
 
-// File names: "%06llu.log", "%06llu.seg".
+// File names: "%06llu.log", "%06llu.seg", "%06llu.blob".
 std::string LogFileName(const std::string& dir, uint64_t number);
 std::string SegmentFileName(const std::string& dir, uint64_t number);
-enum class FileType { kLog, kSegment, kTemp, kOther };
+std::string BlobFileName(const std::string& dir, uint64_t number);
+enum class FileType { kLog, kSegment, kBlob, kTemp, kOther };
 FileType ParseFileName(std::string_view name, uint64_t* number);
 
 // The 64-byte header at the start of log and segment files.
@@ -109,10 +179,12 @@ FileType ParseFileName(std::string_view name, uint64_t* number);
 //   12 u32 reserved
 //   16 u64 file number
 //   24 u64 creation time (micros)
-//   32..56 reserved, 0
+//   32 u64 segments: the blob file number its overflow values are in (0:
+//      none); 0 in other files
+//   40..56 reserved, 0
 //   56 u64 checksum of bytes [0, 56)
 void EncodeFileHeader(uint64_t magic, uint64_t number, uint64_t created_us,
-                      char* out);
+                      char* out, uint64_t blob_file = 0);
 // Validates the header: DataLoss for damage, Unimplemented for an unknown
 // format version.
 absl::Status CheckFileHeader(const char* data, size_t size, uint64_t magic,

@@ -106,10 +106,11 @@ absl::StatusOr<std::shared_ptr<LogFile>> MapLogFile(Env* env,
 }
 
 absl::StatusOr<std::unique_ptr<LogWriter>> LogWriter::Create(
-    Env* env, const std::string& path, uint64_t number, uint64_t capacity) {
+    Env* env, const std::string& path, uint64_t number, uint64_t capacity,
+    uint64_t magic) {
   ZVERSE_ASSIGN_OR_RETURN(auto file, env->NewWritableFile(path, true));
   char header[kFileHeaderSize];
-  EncodeFileHeader(kLogMagic, number, env->NowMicros(), header);
+  EncodeFileHeader(magic, number, env->NowMicros(), header);
   ZVERSE_RETURN_IF_ERROR(file->Append({header, sizeof(header)}));
   ZVERSE_RETURN_IF_ERROR(file->Sync());
   ZVERSE_ASSIGN_OR_RETURN(auto log, MapLogFile(env, path, number, capacity));

@@ -65,8 +65,10 @@ absl::StatusOr<LogRecovery> RecoverLog(
 class LogWriter {
  public:
   // Creates a new, empty log file (header written and synced).
+  // (Blob files are written the same way, with kBlobMagic.)
   static absl::StatusOr<std::unique_ptr<LogWriter>> Create(
-      Env* env, const std::string& path, uint64_t number, uint64_t capacity);
+      Env* env, const std::string& path, uint64_t number, uint64_t capacity,
+      uint64_t magic = kLogMagic);
   // Continues an existing log of `size` valid bytes (truncating the rest).
   static absl::StatusOr<std::unique_ptr<LogWriter>> Reopen(
       Env* env, std::shared_ptr<LogFile> log, uint64_t size,

@@ -180,7 +180,8 @@ absl::Status WriteSegmentFile(Env* env, const std::string& dir,
   ZVERSE_ASSIGN_OR_RETURN(auto file, env->NewWritableFile(tmp, true));
   BufferedWriter out(file.get());
   char header[kFileHeaderSize];
-  EncodeFileHeader(kSegmentMagic, meta.number, env->NowMicros(), header);
+  EncodeFileHeader(kSegmentMagic, meta.number, env->NowMicros(), header,
+                   meta.blob_file);
   ZVERSE_RETURN_IF_ERROR(out.Write(header, sizeof(header)));
 
   std::vector<uint64_t> offsets(n);
@@ -334,6 +335,7 @@ absl::StatusOr<std::shared_ptr<Segment>> Segment::Open(Env* env,
   seg->max_ts_ = LoadU64(f + kFtMaxTs);
   seg->replaces_lo_ = LoadU64(f + kFtReplacesLo);
   seg->replaces_hi_ = LoadU64(f + kFtReplacesHi);
+  seg->blob_file_ = LoadU64(base + 32);  // In the (checked) file header.
   seg->index_checksum_ = LoadU64(f + kFtIndexChecksum);
   const bool sane =
       seg->data_begin_ == kFileHeaderSize &&

@@ -57,6 +57,8 @@ struct SegmentMeta {
   // The footer's largest timestamp is at least this (a compaction that
   // dropped the newest versions keeps the database's clock here).
   uint64_t max_ts_floor = 0;
+  // The blob file that holds its entries' overflow values (0: none).
+  uint64_t blob_file = 0;
 };
 
 // Writes a segment from `entries`, which must be sorted by (key asc, ts desc)
@@ -112,6 +114,8 @@ class Segment {
   uint64_t index_bytes() const { return footer_offset_ - dir_offset_; }
   uint64_t replaces_lo() const { return replaces_lo_; }
   uint64_t replaces_hi() const { return replaces_hi_; }
+  // The blob file its overflow values are in (0: none).
+  uint64_t blob_file() const { return blob_file_; }
 
   // Checks the index checksum once; later calls return the first answer.
   absl::Status EnsureIndex() const {
@@ -192,6 +196,7 @@ class Segment {
   uint64_t max_ts_ = 0;
   uint64_t replaces_lo_ = 0;
   uint64_t replaces_hi_ = 0;
+  uint64_t blob_file_ = 0;
   uint64_t index_checksum_ = 0;
   mutable std::atomic<int> index_state_{0};  // 0 unchecked, 1 good, 2 bad.
   mutable std::mutex index_mu_;

@@ -244,7 +244,9 @@ TEST_F(TransactionTest, CommittedTransactionsSurviveReopen) {
   for (int i = 0; i < 20; ++i) {
     ASSERT_OK_AND_ASSIGN(Transaction t, db_->BeginTransaction());
     ASSERT_OK(t.Put(absl::StrCat("k", i), absl::StrCat(i)));
-    if (i % 3 == 0) ASSERT_OK(t.Delete(absl::StrCat("k", i - 1)));
+    if (i % 3 == 0) {
+      ASSERT_OK(t.Delete(absl::StrCat("k", i - 1)));
+    }
     ASSERT_OK(t.Commit().status());
   }
   const auto before = All();
