@@ -139,21 +139,25 @@ absl::Status RemoveTree(const std::string& path) {
   return absl::OkStatus();
 }
 
-std::string MachineDescription() {
-  std::string cpu = "unknown CPU";
-  {
-    std::ifstream in("/proc/cpuinfo");
-    std::string line;
-    while (std::getline(in, line)) {
-      if (absl::StartsWith(line, "model name")) {
-        const size_t colon = line.find(':');
-        if (colon != std::string::npos) {
-          cpu = std::string(absl::StripAsciiWhitespace(line.substr(colon + 1)));
-        }
-        break;
+std::string CpuModel() {
+  std::ifstream in("/proc/cpuinfo");
+  std::string line;
+  while (std::getline(in, line)) {
+    if (absl::StartsWith(line, "model name")) {
+      const size_t colon = line.find(':');
+      if (colon != std::string::npos) {
+        return std::string(absl::StripAsciiWhitespace(line.substr(colon + 1)));
       }
+      break;
     }
   }
+  return "unknown CPU";
+}
+
+int OnlineCpus() { return static_cast<int>(::sysconf(_SC_NPROCESSORS_ONLN)); }
+
+std::string MachineDescription() {
+  const std::string cpu = CpuModel();
   const long pages = ::sysconf(_SC_PHYS_PAGES);
   const long page_size = ::sysconf(_SC_PAGESIZE);
   const uint64_t mem =
@@ -163,7 +167,7 @@ std::string MachineDescription() {
   struct utsname u;
   std::string kernel = "unknown kernel";
   if (::uname(&u) == 0) kernel = absl::StrCat(u.sysname, " ", u.release);
-  return absl::StrCat(::sysconf(_SC_NPROCESSORS_ONLN), " cores (", cpu, "), ",
+  return absl::StrCat(OnlineCpus(), " cores (", cpu, "), ",
                       FormatBytes(mem), " RAM, ", kernel);
 }
 

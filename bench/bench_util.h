@@ -128,6 +128,11 @@ absl::Status RemoveTree(const std::string& path);
 // One-line description of the machine: cores, memory, kernel, CPU model.
 std::string MachineDescription();
 
+// The first "model name" of /proc/cpuinfo ("unknown CPU" if none).
+std::string CpuModel();
+// Online processors (sysconf(_SC_NPROCESSORS_ONLN), what nproc prints).
+int OnlineCpus();
+
 // The first three fields of /proc/loadavg ("0.52 0.31 0.20"): other load
 // on the machine while a benchmark ran.
 std::string LoadAverage();
