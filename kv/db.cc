@@ -2302,6 +2302,10 @@ Stats DBImpl::GetStats() const {
     st.index_bytes += seg->index_bytes();
     if (seg->entry_count() > 0) st.min_ts = std::min(st.min_ts, seg->min_ts());
   }
+  for (const auto& b : v->blobs) {
+    ++st.blob_files;
+    st.blob_bytes += b->committed_size.load(std::memory_order_acquire);
+  }
   st.memtable_entries = v->mem->Count();
   st.memtable_bytes = v->mem->ApproximateMemoryUsage();
   st.entries += st.memtable_entries;
@@ -2334,14 +2338,35 @@ Stats DBImpl::GetStats() const {
 absl::Status DBImpl::Verify() const {
   std::shared_ptr<const Version> v = current();
   if (v == nullptr) return absl::FailedPreconditionError("database is closed");
-  for (const auto& seg : v->segments) ZVERSE_RETURN_IF_ERROR(seg->Verify());
+  // Every overflow value an entry refers to: present, in bounds, checksum.
+  absl::Status blob_status;
+  const auto check_blob = [&](const EntryView& e) {
+    if ((e.flags & internal::kEntryOverflow) == 0 || e.deleted() ||
+        !blob_status.ok()) {
+      return;
+    }
+    internal::BlobRef ref;
+    const LogFile* file = nullptr;
+    blob_status = BlobRecordOf(*v, e, &ref, &file, /*verify=*/true).status();
+  };
+  for (const auto& seg : v->segments) {
+    ZVERSE_RETURN_IF_ERROR(seg->Verify());
+    for (size_t i = 0; i < seg->entry_count(); ++i) {
+      ZVERSE_ASSIGN_OR_RETURN(EntryView e, seg->Entry(seg->DirOffset(i)));
+      check_blob(e);
+    }
+    ZVERSE_RETURN_IF_ERROR(blob_status);
+  }
   const LogFile& log = v->mem->log();
   const uint64_t size = log.committed_size.load(std::memory_order_acquire);
   if (size == 0) return absl::OkStatus();
   ZVERSE_ASSIGN_OR_RETURN(
       internal::LogRecovery r,
       internal::RecoverLog(log, size,
-                           [](const EntryView&, uint64_t, uint64_t) {}));
+                           [&](const EntryView& e, uint64_t, uint64_t) {
+                             check_blob(e);
+                           }));
+  ZVERSE_RETURN_IF_ERROR(blob_status);
   if (r.valid_size != size) {
     return internal::DataLossAt(log.path, r.valid_size,
                                 "damaged commit group in the active log");
@@ -2894,7 +2919,8 @@ std::string Stats::ToString() const {
       "segments ", segments, "\nsegment_bytes ", segment_bytes,
       "\nlog_files ", log_files, "\nlog_bytes ", log_bytes, "\nentries ",
       entries, "\nmemtable_entries ", memtable_entries, "\nmemtable_bytes ",
-      memtable_bytes, "\nindex_bytes ", index_bytes, "\ncommits ", commits,
+      memtable_bytes, "\nindex_bytes ", index_bytes, "\nblob_files ",
+      blob_files, "\nblob_bytes ", blob_bytes, "\ncommits ", commits,
       "\nsyncs ", syncs, "\nrecovered_dropped_bytes ", recovered_dropped_bytes,
       "\nprefetch_calls ", prefetch_calls, "\nprefetch_ranges ",
       prefetch_ranges, "\nprefetch_bytes ", prefetch_bytes,

@@ -382,6 +382,8 @@ struct Stats {
   uint64_t memtable_entries = 0;    // Versions not yet sealed.
   uint64_t memtable_bytes = 0;      // Heap used by the unsealed index.
   uint64_t index_bytes = 0;         // Persisted segment indexes.
+  uint64_t blob_files = 0;          // Overflow area: blob files in use
+  uint64_t blob_bytes = 0;          // and their bytes.
   uint64_t commits = 0;             // Commits (and ingests) since open.
   uint64_t syncs = 0;               // Syncs since open (group commit shares).
   uint64_t recovered_dropped_bytes = 0;  // Torn tail dropped at open.

@@ -48,6 +48,16 @@ std::string KeyOf(int round, uint32_t thread, uint32_t i) {
   return absl::StrFormat("r%02d/t%u/%08u", round, thread, i);
 }
 std::string ValueOf(int round, uint32_t thread, uint32_t i) {
+  // Every 16th value is large (the overflow area), compressible or not.
+  if (i % 16 == 5) {
+    std::string v = absl::StrCat("large ", round, "/", thread, "/", i, ":");
+    uint64_t x = i * 2654435761u + thread;
+    while (v.size() < 5000 + i % 3000) {
+      x = x * 6364136223846793005u + 1442695040888963407u;
+      v.push_back(i % 2 ? static_cast<char>(x >> 56) : 'a' + (x >> 60));
+    }
+    return v;
+  }
   return absl::StrCat("value ", round, "/", thread, "/", i, ":",
                       std::string((i * 37 + thread * 11) % 300, 'a' + i % 26));
 }
@@ -120,12 +130,14 @@ struct Ack {
 // no temporary file of an interrupted seal or compaction, no segment or log
 // that the open database does not use.
 void ExpectNoOrphans(const std::string& dir, const Stats& st) {
-  uint64_t segs = 0, logs = 0;
+  uint64_t segs = 0, logs = 0, blobs = 0;
   std::error_code ec;
   for (const auto& e : std::filesystem::directory_iterator(dir, ec)) {
     const std::string name = e.path().filename().string();
     if (absl::EndsWith(name, ".seg")) {
       ++segs;
+    } else if (absl::EndsWith(name, ".blob")) {
+      ++blobs;
     } else if (absl::EndsWith(name, ".log")) {
       ++logs;
     } else {
@@ -136,6 +148,7 @@ void ExpectNoOrphans(const std::string& dir, const Stats& st) {
   }
   EXPECT_EQ(segs, st.segments) << "segment files on disk vs in use";
   EXPECT_EQ(logs, 1u) << "log files on disk";
+  EXPECT_EQ(blobs, st.blob_files) << "blob files on disk vs in use";
 }
 
 TEST(CrashTest, AcknowledgedWritesSurviveKill9) {
