@@ -1,8 +1,13 @@
 #include "graph/graph_db.h"
 
 #include <algorithm>
+#include <atomic>
+#include <bit>
 #include <cstring>
 #include <deque>
+#include <memory>
+#include <mutex>
+#include <optional>
 #include <string>
 #include <tuple>
 #include <utility>
@@ -11,7 +16,6 @@
 #include "absl/container/flat_hash_set.h"
 #include "absl/hash/hash.h"
 #include "absl/strings/str_cat.h"
-#include "absl/synchronization/mutex.h"
 #include "kv/status_macros.h"
 
 namespace zverse::graph {
@@ -84,69 +88,141 @@ absl::Status BadKey(std::string_view what, std::string_view key) {
 // at open; extended after each commit that interned new names. Ids start
 // at 1.
 
+// One kind's names. Readers take no lock: names live in an insert-only
+// open-addressing table of atomic pointers (replaced by one twice as large
+// when half full; the old ones are kept until the dictionary goes, so their
+// total is under twice the last) and in an id-indexed array of chunks of
+// doubling size that never move. Writers are serialized by the caller.
+class NameTable {
+ public:
+  NameTable() { Grow(16); }
+  NameTable(const NameTable&) = delete;
+  NameTable& operator=(const NameTable&) = delete;
+  ~NameTable() {
+    for (auto& c : chunks_) delete[] c.load(std::memory_order_relaxed);
+  }
+
+  std::optional<uint32_t> Find(std::string_view name) const {
+    const Slots* t = slots_.load(std::memory_order_acquire);
+    for (size_t i = Hash(name) & t->mask;; i = (i + 1) & t->mask) {
+      const Entry* e = t->slot[i].load(std::memory_order_acquire);
+      if (e == nullptr) return std::nullopt;
+      if (e->name == name) return e->id;
+    }
+  }
+
+  const std::string* Name(uint32_t id) const {
+    if (id == 0 || id > max_id_.load(std::memory_order_acquire)) return nullptr;
+    const int k = std::bit_width(id) - 1;  // id in [2^k, 2^(k+1)).
+    const std::atomic<const Entry*>* chunk =
+        chunks_[k].load(std::memory_order_acquire);
+    if (chunk == nullptr) return nullptr;
+    const Entry* e = chunk[id - (uint32_t{1} << k)].load(std::memory_order_acquire);
+    return e == nullptr ? nullptr : &e->name;
+  }
+
+  uint32_t max_id() const { return max_id_.load(std::memory_order_acquire); }
+
+  // REQUIRES: writers serialized; `name` and `id` not in the table yet.
+  void Add(std::string_view name, uint32_t id) {
+    const size_t capacity = slots_.load(std::memory_order_relaxed)->mask + 1;
+    if ((entries_.size() + 1) * 2 > capacity) Grow(2 * capacity);
+    const Entry* e = &entries_.emplace_back(Entry{std::string(name), id});
+    Insert(slots_.load(std::memory_order_relaxed), e);
+    const int k = std::bit_width(id) - 1;
+    std::atomic<const Entry*>* chunk = chunks_[k].load(std::memory_order_relaxed);
+    if (chunk == nullptr) {
+      chunk = new std::atomic<const Entry*>[size_t{1} << k]();
+      chunks_[k].store(chunk, std::memory_order_release);
+    }
+    chunk[id - (uint32_t{1} << k)].store(e, std::memory_order_release);
+    if (id > max_id_.load(std::memory_order_relaxed)) {
+      max_id_.store(id, std::memory_order_release);
+    }
+  }
+
+ private:
+  struct Entry {
+    std::string name;
+    uint32_t id;
+  };
+  struct Slots {
+    size_t mask;
+    std::unique_ptr<std::atomic<const Entry*>[]> slot;
+  };
+  static size_t Hash(std::string_view name) {
+    return absl::Hash<absl::string_view>()(
+        absl::string_view(name.data(), name.size()));
+  }
+  static void Insert(const Slots* t, const Entry* e) {
+    size_t i = Hash(e->name) & t->mask;
+    while (t->slot[i].load(std::memory_order_relaxed) != nullptr) {
+      i = (i + 1) & t->mask;
+    }
+    t->slot[i].store(e, std::memory_order_release);
+  }
+  // A table of `size` slots holding every entry, published whole.
+  void Grow(size_t size) {
+    auto t = std::make_unique<Slots>();
+    t->mask = size - 1;
+    t->slot.reset(new std::atomic<const Entry*>[size]());
+    for (const Entry& e : entries_) Insert(t.get(), &e);
+    slots_.store(t.get(), std::memory_order_release);
+    all_slots_.push_back(std::move(t));
+  }
+
+  std::deque<Entry> entries_;  // Stable addresses.
+  std::atomic<const Slots*> slots_{nullptr};
+  std::vector<std::unique_ptr<Slots>> all_slots_;
+  std::atomic<std::atomic<const Entry*>*> chunks_[32] = {};
+  std::atomic<uint32_t> max_id_{0};
+};
+
 class Dictionaries {
  public:
   std::optional<uint32_t> Find(DictionaryKind kind,
                                std::string_view name) const {
-    absl::ReaderMutexLock l(&mu_);
-    const Table& t = table(kind);
-    auto it = t.ids.find(absl::string_view(name.data(), name.size()));
-    if (it == t.ids.end()) return std::nullopt;
-    return it->second;
+    return table(kind).Find(name);
   }
 
   std::optional<std::string_view> Name(DictionaryKind kind, uint32_t id) const {
-    absl::ReaderMutexLock l(&mu_);
-    const Table& t = table(kind);
-    if (id == 0 || id > t.names.size()) return std::nullopt;
-    const std::string* name = t.names[id - 1];
+    const std::string* name = table(kind).Name(id);
     if (name == nullptr) return std::nullopt;
     return std::string_view(*name);
   }
 
   std::vector<uint32_t> Ids(DictionaryKind kind) const {
-    absl::ReaderMutexLock l(&mu_);
-    const Table& t = table(kind);
+    const NameTable& t = table(kind);
     std::vector<uint32_t> ids;
-    for (size_t i = 0; i < t.names.size(); ++i) {
-      if (t.names[i] != nullptr) ids.push_back(static_cast<uint32_t>(i + 1));
+    const uint32_t n = t.max_id();
+    for (uint32_t id = 1; id <= n; ++id) {
+      if (t.Name(id) != nullptr) ids.push_back(id);
     }
     return ids;
   }
 
   uint32_t NextId(DictionaryKind kind) const {
-    absl::ReaderMutexLock l(&mu_);
-    return static_cast<uint32_t>(table(kind).names.size() + 1);
+    return table(kind).max_id() + 1;
   }
 
   // FailedPrecondition-free: the caller guarantees uniqueness (the writer
   // lock, or loading from a consistent store).
   void Add(DictionaryKind kind, std::string_view name, uint32_t id) {
-    absl::MutexLock l(&mu_);
-    Table& t = table(kind);
-    storage_.emplace_back(name);
-    const std::string* stored = &storage_.back();
-    t.ids.emplace(*stored, id);
-    if (t.names.size() < id) t.names.resize(id, nullptr);
-    t.names[id - 1] = stored;
+    std::lock_guard<std::mutex> l(write_mu_);
+    table(kind).Add(name, id);
   }
 
  private:
-  struct Table {
-    absl::flat_hash_map<std::string, uint32_t> ids;
-    std::vector<const std::string*> names;  // Index id - 1.
-  };
-  const Table& table(DictionaryKind kind) const {
+  const NameTable& table(DictionaryKind kind) const {
     return kind == DictionaryKind::kLabel ? labels_ : properties_;
   }
-  Table& table(DictionaryKind kind) {
+  NameTable& table(DictionaryKind kind) {
     return kind == DictionaryKind::kLabel ? labels_ : properties_;
   }
 
-  mutable absl::Mutex mu_;
-  std::deque<std::string> storage_ ABSL_GUARDED_BY(mu_);  // Stable addresses.
-  Table labels_ ABSL_GUARDED_BY(mu_);
-  Table properties_ ABSL_GUARDED_BY(mu_);
+  std::mutex write_mu_;  // Adds only; readers take no lock.
+  NameTable labels_;
+  NameTable properties_;
 };
 
 // ---------------------------------------------------------------------------
@@ -445,7 +521,7 @@ std::vector<LabelId> GraphSnapshot::KnownLabels() const {
 
 struct GraphDb::Impl {
   std::shared_ptr<Dictionaries> dict = std::make_shared<Dictionaries>();
-  absl::Mutex write_mu;  // Serializes Apply and SetMetadata.
+  std::mutex write_mu;  // Serializes Apply and SetMetadata.
 };
 
 GraphDb::GraphDb(std::unique_ptr<kv::DB> kv)
@@ -711,7 +787,7 @@ absl::StatusOr<Timestamp> GraphDb::ApplyImpl(const GraphBatch& batch,
                                              const ApplyOptions& options,
                                              GraphBatch* consumed) {
   if (batch.empty()) return absl::InvalidArgumentError("empty graph batch");
-  absl::MutexLock l(&impl_->write_mu);
+  std::lock_guard<std::mutex> l(impl_->write_mu);
   ZVERSE_ASSIGN_OR_RETURN(kv::Snapshot latest, kv_->GetSnapshot(kLatest));
   bool removes_vertices = false, removes_edges = false;
   for (const GraphBatch::Op& op : batch.ops()) {
@@ -1006,7 +1082,7 @@ absl::StatusOr<std::vector<DiffEntry>> GraphDb::Diff(Timestamp t1,
 absl::Status GraphDb::SetMetadata(std::string_view name,
                                   std::string_view value) {
   if (name.empty()) return absl::InvalidArgumentError("empty metadata name");
-  absl::MutexLock l(&impl_->write_mu);
+  std::lock_guard<std::mutex> l(impl_->write_mu);
   return kv_->Put(MetadataKey(name), value).status();
 }
 

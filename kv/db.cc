@@ -11,6 +11,7 @@
 #include <atomic>
 #include <cstring>
 #include <deque>
+#include <forward_list>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -132,11 +133,16 @@ absl::StatusOr<internal::BlobView> BlobRecordOf(const Version& v,
   return b;
 }
 
-struct SnapshotState {
-  std::shared_ptr<const Version> version;
+// Cache-line aligned: snapshots of different threads must not share a line
+// (their reference counts are written on every copy).
+struct alignas(64) SnapshotState {
+  // Keeps `version` and `prefetch` alive: the DB's published read state,
+  // through a reference of the reader's shard (see DBImpl::ReadShard).
+  std::shared_ptr<const void> pin;
+  const Version* version = nullptr;
   Timestamp as_of = 0;
   uint64_t max_seq = 0;
-  std::shared_ptr<PrefetchControl> prefetch;
+  PrefetchControl* prefetch = nullptr;
 
   absl::StatusOr<EntryView> MemEntry(const MemTable::Node* n) const {
     const LogFile& log = version->mem->log();
@@ -173,12 +179,14 @@ struct SnapshotState {
     ZVERSE_RETURN_IF_ERROR(
         internal::DecompressBlob(b, &out, file->path, ref.offset));
     std::lock_guard<std::mutex> l(inflated_mu);
-    inflated.push_back(std::move(out));
-    r.value = inflated.back();
+    inflated.push_front(std::move(out));
+    r.value = inflated.front();
     return r;
   }
   mutable std::mutex inflated_mu;
-  mutable std::deque<std::string> inflated;
+  // (A list: nothing is allocated for a snapshot that inflates nothing, and
+  // the strings never move.)
+  mutable std::forward_list<std::string> inflated;
 };
 
 namespace {
@@ -398,6 +406,8 @@ class DBImpl {
         options_(options),
         env_(options.env != nullptr ? options.env : Env::Default()) {
     prefetch_->on.store(options.prefetch_hints, std::memory_order_relaxed);
+    shard_count_ = std::clamp<size_t>(std::thread::hardware_concurrency(), 1, 64);
+    shards_ = std::make_unique<ReadShard[]>(shard_count_);
   }
   ~DBImpl() { (void)Close(); }
 
@@ -539,16 +549,44 @@ class DBImpl {
     std::shared_ptr<const Version> version;
     uint64_t visible_seq = 0;
     Timestamp visible_ts = 0;
+    std::shared_ptr<PrefetchControl> prefetch;
   };
   internal::AtomicSharedPtr<const ReadState> read_state_;
+  // Bumped (after read_state_ is stored) each time it changes.
+  std::atomic<uint64_t> read_gen_{0};
+  // Readers do not share one reference count: each thread takes its
+  // snapshots through one of several shards, which holds the current read
+  // state under a reference of its own (its own control block and spin
+  // flag, on its own cache line), refreshed when read_gen_ moves. Two
+  // threads in different shards touch no common cache line that is written
+  // to, unless a commit publishes.
+  struct alignas(64) ReadShard {
+    std::atomic_flag busy;
+    uint64_t gen = 0;
+    std::shared_ptr<const ReadState> state;  // Aliases a shard-own holder.
+  };
+  std::unique_ptr<ReadShard[]> shards_;
+  size_t shard_count_ = 1;
+  // The published read state (null once closed), for readers.
+  std::shared_ptr<const ReadState> AcquireReadState() const;
+  // Empties the shards (so that they pin no old files).
+  void ClearShards() const;
   // Replaces the read state: REQUIRES mu_ held (or no concurrency, at open).
   void StoreReadState(std::shared_ptr<const Version> v, uint64_t seq,
                       Timestamp ts) {
+    const bool new_version = [&] {
+      std::shared_ptr<const ReadState> old = read_state_.load();
+      return old == nullptr || old->version != v;
+    }();
     auto r = std::make_shared<ReadState>();
     r->version = std::move(v);
     r->visible_seq = seq;
     r->visible_ts = ts;
+    r->prefetch = prefetch_;
     read_state_.store(std::move(r));
+    read_gen_.fetch_add(1, std::memory_order_release);
+    // A shard nobody reads through would keep the old files mapped.
+    if (new_version) ClearShards();
   }
 
   // Interval sync.
@@ -2045,6 +2083,8 @@ absl::Status DBImpl::Close() {
   {
     // Snapshots taken before keep their files; new reads are refused.
     read_state_.store(nullptr);
+    read_gen_.fetch_add(1, std::memory_order_release);
+    ClearShards();
   }
   lock_.reset();
   return s;
@@ -2054,15 +2094,67 @@ absl::StatusOr<Snapshot> DBImpl::GetSnapshot(Timestamp as_of) const {
   if (as_of == 0) {
     return absl::InvalidArgumentError("as-of timestamp 0 is before all data");
   }
-  // No lock: one atomic load of the published state.
-  std::shared_ptr<const ReadState> r = read_state_.load();
+  // No lock: the published state, through this thread's shard.
+  std::shared_ptr<const ReadState> r = AcquireReadState();
   if (r == nullptr) return absl::FailedPreconditionError("database is closed");
   auto s = std::make_shared<SnapshotState>();
-  s->version = r->version;
+  s->version = r->version.get();
   s->max_seq = r->visible_seq;
   s->as_of = as_of == kLatest ? r->visible_ts : as_of;
-  s->prefetch = prefetch_;
+  s->prefetch = r->prefetch.get();
+  s->pin = std::move(r);
   return Snapshot(std::move(s));
+}
+
+namespace {
+// This thread's shard number, assigned round-robin.
+size_t ThreadShard() {
+  static std::atomic<size_t> next{0};
+  thread_local const size_t shard = next.fetch_add(1, std::memory_order_relaxed);
+  return shard;
+}
+}  // namespace
+
+std::shared_ptr<const DBImpl::ReadState> DBImpl::AcquireReadState() const {
+  ReadShard& sh = shards_[ThreadShard() % shard_count_];
+  const uint64_t gen = read_gen_.load(std::memory_order_acquire);
+  while (sh.busy.test_and_set(std::memory_order_acquire)) {
+    while (sh.busy.test(std::memory_order_relaxed)) {
+    }
+  }
+  if (sh.gen != gen || sh.state == nullptr) {
+    // Refreshed under the shard's flag, so its states only move forward
+    // (a thread's snapshots never go back in time).
+    struct Holder {
+      std::shared_ptr<const ReadState> r;
+    };
+    auto h = std::make_shared<Holder>();
+    h->r = read_state_.load();
+    if (h->r == nullptr) {
+      sh.state = nullptr;
+    } else {
+      const ReadState* raw = h->r.get();
+      sh.state = std::shared_ptr<const ReadState>(std::move(h), raw);
+    }
+    sh.gen = gen;
+  }
+  std::shared_ptr<const ReadState> r = sh.state;
+  sh.busy.clear(std::memory_order_release);
+  return r;
+}
+
+void DBImpl::ClearShards() const {
+  for (size_t i = 0; i < shard_count_; ++i) {
+    ReadShard& sh = shards_[i];
+    std::shared_ptr<const ReadState> old;
+    while (sh.busy.test_and_set(std::memory_order_acquire)) {
+      while (sh.busy.test(std::memory_order_relaxed)) {
+      }
+    }
+    old.swap(sh.state);
+    sh.gen = 0;
+    sh.busy.clear(std::memory_order_release);
+  }
 }
 
 struct Transaction::State {
@@ -2089,10 +2181,11 @@ absl::StatusOr<Transaction> DBImpl::BeginTransaction() {
   // write the snapshot misses is recorded in last_write_ from here on.
   std::shared_ptr<const ReadState> r = read_state_.load();
   auto snap = std::make_shared<SnapshotState>();
-  snap->version = r->version;
+  snap->version = r->version.get();
   snap->max_seq = r->visible_seq;
   snap->as_of = r->visible_ts;
-  snap->prefetch = prefetch_;
+  snap->prefetch = r->prefetch.get();
+  snap->pin = r;
   auto st = std::make_unique<Transaction::State>();
   st->db = this;
   st->start_seq = r->visible_seq;

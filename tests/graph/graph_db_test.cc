@@ -7,6 +7,8 @@
 #include "graph/graph_db.h"
 
 #include <algorithm>
+#include <thread>
+#include <atomic>
 #include <map>
 #include <optional>
 #include <random>
@@ -410,6 +412,55 @@ TEST_F(GraphDbTest, RemovingAVertexRemovesItsEdgesAtTheSameTime) {
   ASSERT_OK_AND_ASSIGN(GraphSnapshot then, db_->GetSnapshot(t1));
   EXPECT_EQ(*then.OutNeighbors(1), (std::vector<VertexId>{2, 1}));
   EXPECT_EQ(*then.InNeighbors(1), (std::vector<VertexId>{3, 1}));
+}
+
+// Dictionary lookups take no lock: readers resolve names and ids while a
+// writer interns hundreds of new labels (growing the tables under them).
+TEST_F(GraphDbTest, DictionaryReadersRaceAWriterThatInternsNames) {
+  constexpr int kLabels = 600;
+  std::atomic<int> committed{0};
+  std::atomic<bool> stop{false};
+  std::atomic<int> failures{0};
+  std::vector<std::thread> readers;
+  for (int r = 0; r < 2; ++r) {
+    readers.emplace_back([&] {
+      while (!stop.load()) {
+        const int n = committed.load();
+        absl::StatusOr<GraphSnapshot> snap = db_->GetSnapshot();
+        if (!snap.ok()) {
+          failures.fetch_add(1);
+          return;
+        }
+        for (int i = 0; i < n; i += 7) {
+          const std::string name = absl::StrCat("L", i);
+          absl::StatusOr<LabelId> id = snap->LabelIdOf(name);
+          if (!id.ok()) {
+            failures.fetch_add(1);
+            continue;
+          }
+          absl::StatusOr<std::string_view> back = snap->LabelName(*id);
+          if (!back.ok() || *back != name) failures.fetch_add(1);
+        }
+        if (snap->LabelIdOf(absl::StrCat("L", kLabels + 1)).ok()) {
+          failures.fetch_add(1);  // Never interned.
+        }
+      }
+    });
+  }
+  for (int i = 0; i < kLabels; ++i) {
+    GraphBatch b;
+    b.PutVertex(static_cast<VertexId>(i + 1), absl::StrCat("L", i));
+    ASSERT_OK(db_->Apply(b).status());
+    committed.store(i + 1);
+  }
+  stop.store(true);
+  for (auto& t : readers) t.join();
+  EXPECT_EQ(failures.load(), 0);
+  ASSERT_OK_AND_ASSIGN(GraphSnapshot now, db_->GetSnapshot());
+  for (int i = 0; i < kLabels; ++i) {
+    ASSERT_OK_AND_ASSIGN(LabelId id, now.LabelIdOf(absl::StrCat("L", i)));
+    EXPECT_EQ(*now.LabelName(id), absl::StrCat("L", i));
+  }
 }
 
 TEST_F(GraphDbTest, AFailedBatchLeavesNothingVisible) {
