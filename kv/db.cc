@@ -1532,6 +1532,19 @@ absl::Status DBImpl::IngestLocked(Writer* w, bool* changed) {
     *changed = true;  // As for a failed Seal.
     return sealed;
   }
+  if (blob_ != nullptr) {
+    // The log is empty, so its blob file holds nothing an entry refers to
+    // (what is left of a torn commit); the ingest takes the log's number,
+    // and the next log starts a blob file of its own.
+    const std::string blob_path = blob_->log()->path;
+    const uint64_t blob_number = blob_->log()->number;
+    blob_.reset();
+    auto nv = std::make_shared<Version>(*current());
+    std::erase_if(nv->blobs,
+                  [&](const auto& b) { return b->number == blob_number; });
+    Publish(std::move(nv));
+    (void)env_->RemoveFile(blob_path);
+  }
   std::shared_ptr<const Version> v = current();
   const uint64_t number = log_->log()->number;
   {
@@ -2374,6 +2387,10 @@ absl::Status DBImpl::DropCaches() const {
   if (log.map != nullptr && log.map->size() > 0) {
     log.map->DontNeed(0, log.map->size());
     ZVERSE_RETURN_IF_ERROR(env_->DropFileCache(log.path));
+  }
+  for (const auto& b : v->blobs) {
+    b->map->DontNeed(0, b->committed_size.load(std::memory_order_acquire));
+    ZVERSE_RETURN_IF_ERROR(env_->DropFileCache(b->path));
   }
   return absl::OkStatus();
 }
