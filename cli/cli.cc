@@ -22,9 +22,10 @@ constexpr std::string_view kFooter =
 
 Keys and values:
   Text. On output every byte that is not printable ASCII, and the backslash,
-  is written \xHH (lowercase hex), so each record stays on one line. In
-  arguments and ingest input, \xHH is decoded to the byte and \\ is a
-  backslash. Put -- before a KEY or VALUE that starts with '-'.
+  is written \xHH (lowercase hex), so each record stays on one line (get
+  --stream writes a value's raw bytes instead). In arguments and ingest
+  input, \xHH is decoded to the byte and \\ is a backslash. Put -- before
+  a KEY or VALUE that starts with '-'.
 
 Exit codes:
   0  success

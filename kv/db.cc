@@ -2547,6 +2547,44 @@ absl::StatusOr<Record> Snapshot::GetRecord(std::string_view key) const {
 // ---------------------------------------------------------------------------
 // ValueReader
 
+namespace {
+// Decompression contexts of finished streams, for the next ones (creating
+// one costs tens of µs, as much as reading a small value).
+class DCtxPool {
+ public:
+  static ZSTD_DCtx* Take() {
+    {
+      std::lock_guard<std::mutex> l(mu());
+      if (!pool().empty()) {
+        ZSTD_DCtx* d = pool().back();
+        pool().pop_back();
+        ZSTD_DCtx_reset(d, ZSTD_reset_session_only);
+        return d;
+      }
+    }
+    return ZSTD_createDCtx();
+  }
+  static void Give(ZSTD_DCtx* d) {
+    std::lock_guard<std::mutex> l(mu());
+    if (pool().size() < 64) {
+      pool().push_back(d);
+      return;
+    }
+    ZSTD_freeDCtx(d);
+  }
+
+ private:
+  static std::mutex& mu() {
+    static std::mutex m;
+    return m;
+  }
+  static std::vector<ZSTD_DCtx*>& pool() {
+    static auto* p = new std::vector<ZSTD_DCtx*>();
+    return *p;
+  }
+};
+}  // namespace
+
 struct ValueReader::State {
   std::shared_ptr<const SnapshotState> pin;  // Keeps the files mapped.
   std::string_view stored;  // Bytes as stored (a zstd frame if compressed).
@@ -2561,7 +2599,7 @@ struct ValueReader::State {
   std::string file;
   uint64_t offset = 0;
   ~State() {
-    if (zstd != nullptr) ZSTD_freeDCtx(zstd);
+    if (zstd != nullptr) DCtxPool::Give(zstd);
     if (hash != nullptr) XXH3_freeState(hash);
   }
 };
@@ -2667,7 +2705,7 @@ absl::StatusOr<ValueReader> Snapshot::OpenValue(std::string_view key) const {
                      b.stored.data() - internal::kBlobHeaderSize + 8,
                      internal::kBlobHeaderSize - 8);
   if ((b.flags & internal::kBlobZstd) != 0) {
-    st->zstd = ZSTD_createDCtx();
+    st->zstd = DCtxPool::Take();
     if (st->zstd == nullptr) return absl::ResourceExhaustedError("zstd context");
   }
   return ValueReader(std::move(st));

@@ -213,8 +213,8 @@ class ValueReader {
 
   // The value's length in bytes.
   uint64_t size() const;
-  // Copies the next up to `n` bytes into `buf`; returns how many (0 at the
-  // end, and only there).
+  // Copies the next up to `n` bytes into `buf`; returns how many: at least
+  // one while bytes are left and n > 0, 0 at the end.
   absl::StatusOr<size_t> Read(char* buf, size_t n);
 
   struct State;
