@@ -38,6 +38,12 @@ namespace {
 
 using ::zverse::testing::TempDir;
 
+#if defined(__SANITIZE_THREAD__) || defined(__SANITIZE_ADDRESS__)
+constexpr int kSlowdown = 8;
+#else
+constexpr int kSlowdown = 1;
+#endif
+
 #ifdef ZVERSE_CRASH_TEST_SLOW
 constexpr int kRounds = 40;
 #else
@@ -319,7 +325,8 @@ TEST(CrashTest, IngestsAreAllOrNothingUnderKill9) {
   std::map<int, uint32_t> acked;  // round -> acknowledged batches
   uint64_t total_acked = 0, survived_unacked = 0;
   for (int round = 0; round < kRounds; ++round) {
-    const int delay_ms = 5 + static_cast<int>(rng() % 300);
+    // (Sanitized builds run the child several times slower.)
+    const int delay_ms = (5 + static_cast<int>(rng() % 300)) * kSlowdown;
     SCOPED_TRACE(absl::StrCat("round ", round, ", kill after ", delay_ms,
                               " ms"));
     int fds[2];
