@@ -101,6 +101,9 @@ absl::StatusOr<std::unique_ptr<kv::DB>> OpenExisting(const std::string& dir,
   kv::Options options;
   options.create_if_missing = false;
   options.read_only = read_only;
+  // A one-shot command: merging is `zverse compact`'s job (a background
+  // merge would only be cancelled when the command exits).
+  options.background_compaction = false;
   return kv::DB::Open(dir, options);
 }
 
@@ -114,6 +117,7 @@ absl::StatusOr<std::unique_ptr<kv::DB>> OpenForWrite(
   kv::Options options;
   options.create_if_missing = true;
   options.sync_mode = sync_mode;
+  options.background_compaction = false;  // As above.
   return kv::DB::Open(dir, options);
 }
 

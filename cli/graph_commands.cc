@@ -189,6 +189,8 @@ int RunLoad(const Invocation& inv) {
   options.kv.create_if_missing = true;
   // Durability comes from one Sync at the end, not from every batch.
   options.kv.sync_mode = kv::SyncMode::kNever;
+  // A one-shot command: merging is `zverse compact`'s job.
+  options.kv.background_compaction = false;
   absl::StatusOr<std::unique_ptr<GraphDb>> db = GraphDb::Open(dir, options);
   if (!db.ok()) return Error(inv, db.status());
 
