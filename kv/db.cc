@@ -100,7 +100,54 @@ struct PrefetchControl {
   std::atomic<uint64_t> calls{0};
   std::atomic<uint64_t> ranges{0};
   std::atomic<uint64_t> bytes{0};
+  // The adaptive prefetcher (Options::adaptive_prefetch).
+  std::atomic<bool> adaptive{false};
+  const std::shared_ptr<internal::LocalityManager> locality =
+      std::make_shared<internal::LocalityManager>();
+  std::atomic<uint64_t> adaptive_advised_bytes{0};
+  std::atomic<uint64_t> resident_samples{0};  // Sampled with mincore,
+  std::atomic<uint64_t> resident_hits{0};     // of them in memory.
+  std::atomic<uint64_t> manager_nanos{0};     // In Touch, sampled.
 };
+
+namespace {
+// A reader touched [offset, offset + length) of `seg`: the adaptive
+// prefetcher records it, advises what its pattern predicts, and now and then
+// samples whether the page was in memory (the hit ratio).
+void Touch(PrefetchControl* c, const Segment& seg, uint64_t offset,
+           uint64_t length) {
+  if (c == nullptr || !c->adaptive.load(std::memory_order_relaxed)) return;
+  const uint32_t id = seg.LocalityId(c->locality);
+  thread_local uint64_t n = 0;
+  const bool sample = (++n & 63) == 0;
+  const auto t0 = sample ? std::chrono::steady_clock::now()
+                         : std::chrono::steady_clock::time_point();
+  if (sample) {
+    const int r = seg.Resident(offset);
+    if (r >= 0) {
+      c->resident_samples.fetch_add(1, std::memory_order_relaxed);
+      c->resident_hits.fetch_add(static_cast<uint64_t>(r),
+                                 std::memory_order_relaxed);
+    }
+  }
+  const internal::LocalityManager::Prediction p =
+      c->locality->Record(id, offset, length);
+  if (!p.range.empty()) {
+    seg.WillNeed(p.range.offset, p.range.length);
+    c->adaptive_advised_bytes.fetch_add(p.range.length,
+                                        std::memory_order_relaxed);
+  }
+  if (sample) {
+    // Scaled up to every call.
+    c->manager_nanos.fetch_add(
+        64 * static_cast<uint64_t>(
+                 std::chrono::duration_cast<std::chrono::nanoseconds>(
+                     std::chrono::steady_clock::now() - t0)
+                     .count()),
+        std::memory_order_relaxed);
+  }
+}
+}  // namespace
 
 // The blob record overflow entry `e` refers to, in one of v's blob files,
 // bounds (and, with `verify`, checksum) checked.
@@ -293,7 +340,13 @@ class SourceCursor {
       size_t j = i_;
       do {
         if (seg_->DirTs(j) <= s_->as_of) {
-          Settle(seg_->Entry(seg_->DirOffset(j)), seg_->DirTs(j));
+          const uint64_t off = seg_->DirOffset(j);
+          // Once per page the scan enters.
+          if ((off >> 12) != last_page_) {
+            last_page_ = off >> 12;
+            Touch(s_->prefetch, *seg_, off, uint64_t{1} << 12);
+          }
+          Settle(seg_->Entry(off), seg_->DirTs(j));
           return;
         }
         ++j;
@@ -308,6 +361,7 @@ class SourceCursor {
   const MemTable::Node* node_ = nullptr;
   size_t i_ = 0;
   size_t end_ = 0;
+  uint64_t last_page_ = UINT64_MAX;
   bool valid_ = false;
   absl::Status status_;
   EntryView entry_;
@@ -406,6 +460,8 @@ class DBImpl {
         options_(options),
         env_(options.env != nullptr ? options.env : Env::Default()) {
     prefetch_->on.store(options.prefetch_hints, std::memory_order_relaxed);
+    prefetch_->adaptive.store(options.adaptive_prefetch,
+                              std::memory_order_relaxed);
     shard_count_ = std::clamp<size_t>(std::thread::hardware_concurrency(), 1, 64);
     shards_ = std::make_unique<ReadShard[]>(shard_count_);
   }
@@ -2440,6 +2496,19 @@ Stats DBImpl::GetStats() const {
   st.background_compactions =
       background_compactions_.load(std::memory_order_relaxed);
   st.versions_dropped = versions_dropped_.load(std::memory_order_relaxed);
+  {
+    const internal::LocalityManager::Counters lc =
+        prefetch_->locality->counters();
+    st.locality_records = lc.records;
+    st.adaptive_predictions = lc.predictions;
+    st.adaptive_prefetch_bytes =
+        prefetch_->adaptive_advised_bytes.load(std::memory_order_relaxed);
+    st.adaptive_hits = lc.hits;
+    st.resident_samples =
+        prefetch_->resident_samples.load(std::memory_order_relaxed);
+    st.resident_hits = prefetch_->resident_hits.load(std::memory_order_relaxed);
+    st.locality_nanos = prefetch_->manager_nanos.load(std::memory_order_relaxed);
+  }
   st.transactions = txn_commits_.load(std::memory_order_relaxed);
   st.transaction_aborts = txn_aborts_.load(std::memory_order_relaxed);
   return st;
@@ -2527,6 +2596,9 @@ absl::StatusOr<EntryView> FindEntry(const SnapshotState& s,
     }
   }
   if (!found) return absl::NotFoundError("key not found");
+  if (best.seg != nullptr) {
+    Touch(s.prefetch, *best.seg, best.offset, internal::kEntryHeaderSize);
+  }
   ZVERSE_ASSIGN_OR_RETURN(EntryView e, Load(s, best));
   if (e.key != key || e.ts != best_ts) {
     const std::string& file =
@@ -3055,6 +3127,10 @@ absl::StatusOr<CompactStats> DB::Compact(const CompactOptions& options) {
 absl::Status DB::Sync() { return impl_->Sync(); }
 Stats DB::GetStats() const { return impl_->GetStats(); }
 absl::Status DB::DropCaches() { return impl_->DropCaches(); }
+
+void DB::SetAdaptivePrefetch(bool on) {
+  impl_->prefetch_->adaptive.store(on, std::memory_order_relaxed);
+}
 
 void DB::SetPrefetchHints(bool on) {
   impl_->prefetch_->on.store(on, std::memory_order_relaxed);

@@ -72,6 +72,15 @@ struct Options {
   // it returns at once, so that the hints' effect can be measured). Also
   // switched at run time with DB::SetPrefetchHints.
   bool prefetch_hints = true;
+  // The adaptive prefetcher: the locality manager watches which pages of
+  // the segments readers touch (a scan once per page, a point read once per
+  // entry), detects sequential scans and ascending traversal frontiers, and
+  // advises the operating system (madvise WILLNEED) to read what they will
+  // touch next, in a window that grows while its predictions are used.
+  // Counted in Stats (adaptive_*, resident_*, locality_*). Off by default
+  // until its cold-cache benchmark shows where it pays; also switched at
+  // run time with DB::SetAdaptivePrefetch.
+  bool adaptive_prefetch = false;
   // Open read-only: no writes. Read-only opens share the database lock with
   // each other (any number of processes) but not with a read-write open.
   // Recovery does not modify files; a torn tail is ignored, not truncated.
@@ -392,6 +401,13 @@ struct Stats {
   uint64_t compaction_cpu_micros = 0;   // CPU time they used.
   uint64_t compaction_errors = 0;   // Background compactions that failed.
   uint64_t versions_dropped = 0;    // By version GC, since open.
+  uint64_t locality_records = 0;    // Accesses the adaptive prefetcher saw,
+  uint64_t adaptive_predictions = 0;     // ranges it predicted and advised
+  uint64_t adaptive_prefetch_bytes = 0;  // (bytes), and accesses that fell
+  uint64_t adaptive_hits = 0;            // inside a prediction.
+  uint64_t resident_samples = 0;    // Accesses sampled (1 in 64) with
+  uint64_t resident_hits = 0;       // mincore, and of them already resident.
+  uint64_t locality_nanos = 0;      // Time in the prefetcher (estimated).
   uint64_t transactions = 0;        // Transactions committed with writes,
   uint64_t transaction_aborts = 0;  // and aborted on a conflict.
   uint64_t prefetch_calls = 0;      // Snapshot::Prefetch calls that advised.
@@ -492,6 +508,8 @@ class DB {
   // Turns Snapshot::Prefetch on or off (Options::prefetch_hints), for this
   // DB's snapshots, old and new.
   void SetPrefetchHints(bool on);
+  // Turns the adaptive prefetcher on or off (Options::adaptive_prefetch).
+  void SetAdaptivePrefetch(bool on);
   // Reads every byte of every file and checks checksums, ordering and
   // indexes. DataLoss naming the file and offset of the first damage.
   absl::Status Verify() const;

@@ -57,6 +57,9 @@ class MappedRegion {
   // Drops this mapping's pages of [offset, offset + length) (the next read
   // faults them in again, from the page cache or the disk).
   virtual void DontNeed(size_t offset, size_t length) const {}
+  // Whether the page holding `offset` is in memory (mincore): 1 or 0; -1
+  // when that cannot be told.
+  virtual int Resident(size_t offset) const { return -1; }
 };
 
 // An exclusive advisory lock, released when destroyed.

@@ -116,6 +116,16 @@ class PosixMappedRegion final : public MappedRegion {
     const size_t end = std::min(size_, offset + length);
     ::madvise(static_cast<char*>(base_) + begin, end - begin, MADV_DONTNEED);
   }
+  int Resident(size_t offset) const override {
+    static const size_t kPage = static_cast<size_t>(::sysconf(_SC_PAGESIZE));
+    if (base_ == nullptr || offset >= size_) return -1;
+    unsigned char v = 0;
+    if (::mincore(static_cast<char*>(base_) + (offset & ~(kPage - 1)), 1,
+                  &v) != 0) {
+      return -1;
+    }
+    return v & 1;
+  }
   void WillNeed(size_t offset, size_t length) const override {
     static const size_t kPage = static_cast<size_t>(::sysconf(_SC_PAGESIZE));
     if (offset >= size_) return;

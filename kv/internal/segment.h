@@ -38,6 +38,7 @@
 #include "absl/status/statusor.h"
 #include "kv/env.h"
 #include "kv/internal/format.h"
+#include "kv/internal/locality.h"
 
 namespace zverse::kv::internal {
 
@@ -171,6 +172,21 @@ class Segment {
   void WillNeed(uint64_t offset, uint64_t length) const {
     map_->WillNeed(offset, length);
   }
+  // Whether the page holding `offset` is in memory (1, 0; -1: unknown).
+  int Resident(uint64_t offset) const { return map_->Resident(offset); }
+
+  // This file's id in `m` (the DB's locality manager), registered on the
+  // first call; unregistered when the segment goes.
+  uint32_t LocalityId(const std::shared_ptr<LocalityManager>& m) const {
+    std::call_once(locality_once_, [&] {
+      locality_ = m;
+      locality_id_ = m->Register(map_->size());
+    });
+    return locality_id_;
+  }
+  ~Segment() {
+    if (locality_ != nullptr) locality_->Unregister(locality_id_);
+  }
   uint64_t data_end() const { return data_end_; }
 
   // Reads everything: entry checksums, order, directory and hash table.
@@ -199,6 +215,9 @@ class Segment {
   uint64_t blob_file_ = 0;
   uint64_t index_checksum_ = 0;
   mutable std::atomic<int> index_state_{0};  // 0 unchecked, 1 good, 2 bad.
+  mutable std::once_flag locality_once_;
+  mutable std::shared_ptr<LocalityManager> locality_;
+  mutable uint32_t locality_id_ = 0;
   mutable std::mutex index_mu_;
   mutable absl::Status index_status_;
 };

@@ -72,6 +72,7 @@ class RecordingEnv : public EnvWrapper {
     void DontNeed(size_t offset, size_t length) const override {
       r_->DontNeed(offset, length);
     }
+    int Resident(size_t offset) const override { return r_->Resident(offset); }
 
    private:
     RecordingEnv* env_;
@@ -88,11 +89,14 @@ std::string Key(int group, int i) {
 
 class PrefetchTest : public ::testing::Test {
  protected:
-  void Open(bool hints = true) {
+  void Open(bool hints = true, bool adaptive = false) {
+    db_.reset();
     Options o;
     o.env = &env_;
     o.sync_mode = SyncMode::kNever;
     o.prefetch_hints = hints;
+    o.adaptive_prefetch = adaptive;
+    o.background_compaction = false;
     ASSERT_OK_AND_ASSIGN(db_, DB::Open(dir_.path(), o));
   }
 
@@ -279,6 +283,70 @@ size_t ResidentPages(const std::string& path) {
   size_t n = 0;
   for (unsigned char c : v) n += c & 1;
   return n;
+}
+
+// The adaptive prefetcher (Options::adaptive_prefetch) sees a full scan
+// walk a segment page by page and advises the pages ahead of it; the scan's
+// results do not change.
+TEST_F(PrefetchTest, TheAdaptivePrefetcherAdvisesAheadOfAScan) {
+  ASSERT_NO_FATAL_FAILURE(Open(/*hints=*/true, /*adaptive=*/true));
+  WriteBatch b;
+  for (int i = 0; i < 20000; ++i) {
+    b.Put(absl::StrFormat("k%06d", i), std::string(200, 'a' + i % 26));
+  }
+  ASSERT_OK(db_->Write(b));
+  ASSERT_OK(db_->Seal());
+  env_.TakeCalls();
+  ASSERT_OK_AND_ASSIGN(Snapshot snap, db_->GetSnapshot());
+  std::vector<std::string> with;
+  ASSERT_OK(snap.Scan("", "", [&](const Record& r) {
+    with.emplace_back(r.key);
+    return true;
+  }));
+  const std::vector<RecordingEnv::Call> calls = env_.TakeCalls();
+  const Stats st = db_->GetStats();
+  ASSERT_EQ(st.segments, 1u);
+  // About once per data page (the index follows the data).
+  EXPECT_GE(st.locality_records, (st.segment_bytes - st.index_bytes) / 4096 - 4);
+  EXPECT_LE(st.locality_records, st.segment_bytes / 4096 + 1);
+  EXPECT_GT(st.adaptive_predictions, 2u);
+  EXPECT_GT(st.adaptive_hits, st.locality_records / 2)
+      << "most pages were inside a prediction";
+  EXPECT_EQ(calls.size(), st.adaptive_predictions);
+  // Ascending, each starting past the last, inside the file.
+  for (size_t i = 1; i < calls.size(); ++i) {
+    EXPECT_GT(calls[i].offset, calls[i - 1].offset);
+    EXPECT_LE(calls[i].offset + calls[i].length, st.segment_bytes);
+  }
+  EXPECT_GT(st.resident_samples, 0u);
+  // Off: the same answer, and nothing advised.
+  db_->SetAdaptivePrefetch(false);
+  std::vector<std::string> without;
+  ASSERT_OK(snap.Scan("", "", [&](const Record& r) {
+    without.emplace_back(r.key);
+    return true;
+  }));
+  EXPECT_EQ(with, without);
+  EXPECT_TRUE(env_.TakeCalls().empty());
+  EXPECT_EQ(db_->GetStats().locality_records, st.locality_records);
+}
+
+TEST_F(PrefetchTest, RandomGetsPredictLittle) {
+  ASSERT_NO_FATAL_FAILURE(Open(/*hints=*/true, /*adaptive=*/true));
+  WriteBatch b;
+  for (int i = 0; i < 20000; ++i) {
+    b.Put(absl::StrFormat("k%06d", i), std::string(200, 'x'));
+  }
+  ASSERT_OK(db_->Write(b));
+  ASSERT_OK(db_->Seal());
+  std::mt19937_64 rng(3);
+  ASSERT_OK_AND_ASSIGN(Snapshot snap, db_->GetSnapshot());
+  for (int i = 0; i < 5000; ++i) {
+    ASSERT_OK(snap.Get(absl::StrFormat("k%06d", rng() % 20000)).status());
+  }
+  const Stats st = db_->GetStats();
+  EXPECT_EQ(st.locality_records, 5000u);
+  EXPECT_LT(st.adaptive_predictions, 5000u / 50);
 }
 
 TEST_F(PrefetchTest, DropCachesEvictsTheFilesPages) {
