@@ -21,6 +21,7 @@
 //   query_bench [--vertices N] [--edges M] [--starts S] [--cold_starts C]
 //               [--calls Q] [--cold_calls D] [--seed X] [--dir DIR]
 //               [--ldbc DIR|none] [--json FILE] [--markdown FILE]
+//               [--adaptive on|off]
 
 #include <unistd.h>
 
@@ -70,6 +71,8 @@ Usage: query_bench [flags]
                    'none' skips the LDBC reads)
   --json FILE      write every measurement as JSON
   --markdown FILE  write the table (also printed)
+  --adaptive on|off  the adaptive prefetcher (kv::Options::adaptive_prefetch,
+                   default off) for the whole run
 )";
 
 struct Config {
@@ -84,6 +87,7 @@ struct Config {
   std::string ldbc;
   std::string json_path;
   std::string markdown_path;
+  bool adaptive = false;
 };
 
 struct Timing {
@@ -305,6 +309,11 @@ int Run(int argc, char** argv) {
       c.dir = *value;
     } else if (flags.flag() == "--ldbc") {
       c.ldbc = *value;
+    } else if (flags.flag() == "--adaptive") {
+      if (*value != "on" && *value != "off") {
+        return Fail(absl::InvalidArgumentError("--adaptive takes on or off"));
+      }
+      c.adaptive = *value == "on";
     } else if (flags.flag() == "--json") {
       c.json_path = *value;
     } else if (flags.flag() == "--markdown") {
@@ -334,6 +343,7 @@ int Run(int argc, char** argv) {
     }
     graph::GraphOptions options;
     options.kv.sync_mode = kv::SyncMode::kNever;
+    options.kv.adaptive_prefetch = c.adaptive;
     auto db = graph::GraphDb::Open(*scratch + "/generated", options);
     if (!db.ok()) return Fail(db.status());
     Stopwatch load;
@@ -414,6 +424,7 @@ int Run(int argc, char** argv) {
   if (c.ldbc != "none" && probe) {
     graph::GraphOptions options;
     options.kv.sync_mode = kv::SyncMode::kNever;
+    options.kv.adaptive_prefetch = c.adaptive;
     auto db = graph::GraphDb::Open(*scratch + "/snb", options);
     if (!db.ok()) return Fail(db.status());
     auto loaded = graph::LoadLdbcSnb(db->get(), c.ldbc);
@@ -461,13 +472,15 @@ int Run(int argc, char** argv) {
       "edges (stored both ways), power-law-ish degrees, seed %d; %d warm and "
       "%d cold starts per k-hop workload; LDBC reads %d warm and %d cold "
       "calls each. Cold: kv::DB::DropCaches before every call (not timed). "
-      "Latencies in microseconds.\n\n"
+      "Latencies in microseconds. Adaptive prefetcher "
+      "(kv::Options::adaptive_prefetch): %s.\n\n"
       "| workload | graph | cache | prefetch on: median | p99 | ops/s | "
       "prefetch off: median | p99 | ops/s | on/off (median) | CSR floor "
       "median | ZVerse/CSR |\n"
       "|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n",
       MachineDescription(), load_average, c.vertices, c.edges, c.seed,
-      c.starts, c.cold_starts, c.calls, c.cold_calls);
+      c.starts, c.cold_starts, c.calls, c.cold_calls,
+      c.adaptive ? "on" : "off");
   for (const Result& r : results) {
     if (!r.error.empty()) {
       absl::StrAppend(&md, "| ", r.workload, " | ", r.graph, " | ", r.cache,
@@ -505,6 +518,7 @@ int Run(int argc, char** argv) {
         c.vertices, ", \"edges\": ", c.edges, ", \"starts\": ", c.starts,
         ", \"cold_starts\": ", c.cold_starts, ", \"calls\": ", c.calls,
         ", \"cold_calls\": ", c.cold_calls, ", \"seed\": ", c.seed,
+        ", \"adaptive_prefetch\": ", c.adaptive ? "true" : "false",
         "},\n  \"results\": [\n");
     for (size_t i = 0; i < results.size(); ++i) {
       const Result& r = results[i];
