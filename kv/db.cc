@@ -120,8 +120,6 @@ void Touch(PrefetchControl* c, const Segment& seg, uint64_t offset,
   const uint32_t id = seg.LocalityId(c->locality);
   thread_local uint64_t n = 0;
   const bool sample = (++n & 63) == 0;
-  const auto t0 = sample ? std::chrono::steady_clock::now()
-                         : std::chrono::steady_clock::time_point();
   if (sample) {
     const int r = seg.Resident(offset);
     if (r >= 0) {
@@ -130,6 +128,9 @@ void Touch(PrefetchControl* c, const Segment& seg, uint64_t offset,
                                  std::memory_order_relaxed);
     }
   }
+  // (The residency sample is not the manager's own cost.)
+  const auto t0 = sample ? std::chrono::steady_clock::now()
+                         : std::chrono::steady_clock::time_point();
   const internal::LocalityManager::Prediction p =
       c->locality->Record(id, offset, length);
   if (!p.range.empty()) {

@@ -38,7 +38,9 @@ struct LocalityManager::FileState {
 LocalityManager::LocalityManager() : LocalityManager(Config{}) {}
 
 LocalityManager::LocalityManager(const Config& config)
-    : config_(config), file_table_(new FileState*[kMaxFiles]()) {
+    : config_(config),
+      decay_mask_(std::bit_ceil(std::max<uint64_t>(config.decay_every, 2)) - 1),
+      file_table_(new FileState*[kMaxFiles]()) {
   const size_t n = std::bit_ceil(std::max<size_t>(config_.ring_entries, 2));
   ring_mask_ = n - 1;
   ring_.reset(new std::atomic<uint64_t>[n]());
@@ -106,7 +108,7 @@ LocalityManager::Prediction LocalityManager::Record(uint32_t file,
                       std::memory_order_relaxed);
     ring_len_[slot].store(length, std::memory_order_relaxed);
   }
-  if (n % config_.decay_every == 0) Decay();
+  if ((n & decay_mask_) == 0) Decay();
   if (!f->mu.try_lock()) {
     skipped_.fetch_add(1, std::memory_order_relaxed);
     return {};

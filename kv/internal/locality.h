@@ -37,7 +37,8 @@ class LocalityManager {
     uint64_t min_window = 16 * 4096;     // First prediction's length.
     uint64_t max_window = 1024 * 4096;   // Largest prediction (4 MiB).
     uint64_t max_frontier_gap = 256 * 4096;  // Larger gaps are not a frontier.
-    uint32_t decay_every = 1 << 16;  // Heat halves after this many records.
+    uint32_t decay_every = 1 << 16;  // Heat halves after this many records
+                                     // (rounded up to a power of two).
   };
 
   struct Range {
@@ -103,6 +104,7 @@ class LocalityManager {
   void Decay();
 
   const Config config_;
+  const uint64_t decay_mask_;
   mutable std::mutex files_mu_;  // Register/Unregister only.
   // Stable addresses: a file's state lives until the manager does (its
   // slot is reset on reuse).

@@ -104,7 +104,7 @@ TEST(LocalityTest, PredictionsStopAtTheEndOfTheFile) {
 TEST(LocalityTest, HeatFindsHotAndColdRegionsAndDecays) {
   LocalityManager::Config c;
   c.region_shift = 16;  // 64 KiB regions.
-  c.decay_every = 1000;
+  c.decay_every = 1024;
   LocalityManager m(c);
   const uint32_t f = m.Register(uint64_t{1} << 20);  // 16 regions.
   std::mt19937_64 rng(2);
@@ -124,7 +124,7 @@ TEST(LocalityTest, HeatFindsHotAndColdRegionsAndDecays) {
   EXPECT_EQ(cold[0].offset, 0u);
   EXPECT_EQ(cold[1].offset, uint64_t{5} << 16);
   const uint32_t before = m.Heat(f, 3 << 16);
-  for (int i = 0; i < 100; ++i) m.Record(f, 15 << 16, 64);  // Reaches 1000.
+  for (int i = 0; i < 124; ++i) m.Record(f, 15 << 16, 64);  // Reaches 1024.
   EXPECT_LE(m.Heat(f, 3 << 16), before / 2 + 1) << "heat halves";
 }
 
