@@ -929,11 +929,23 @@ absl::Status DBImpl::Recover() {
     removed = true;
     return env_->RemoveFile(path);
   };
-  std::erase_if(segments, [&](const std::shared_ptr<Segment>& s) {
-    if (!superseded(s->number())) return false;
-    (void)remove(s->path());
-    return true;
-  });
+  // Decided for every segment first: `superseded` reads the whole list,
+  // which erase_if would be moving elements of.
+  std::vector<bool> gone(segments.size());
+  for (size_t i = 0; i < segments.size(); ++i) {
+    gone[i] = superseded(segments[i]->number());
+  }
+  {
+    std::vector<std::shared_ptr<Segment>> kept;
+    for (size_t i = 0; i < segments.size(); ++i) {
+      if (gone[i]) {
+        (void)remove(segments[i]->path());
+      } else {
+        kept.push_back(std::move(segments[i]));
+      }
+    }
+    segments = std::move(kept);
+  }
   // A log sealed into a segment of the same number is superseded too.
   std::vector<std::pair<uint64_t, std::string>> live_logs;
   for (const auto& [number, path] : logs) {
