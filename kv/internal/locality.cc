@@ -6,13 +6,29 @@
 namespace zverse::kv::internal {
 
 struct LocalityManager::FileState {
-  std::mutex mu;  // Only try_lock'ed: the pattern below.
-  bool live = false;
+  std::mutex mu;  // Register/Unregister.
+  std::atomic<bool> live{false};
+  std::atomic<uint32_t> generation{0};  // Bumped when the id is reused.
   uint64_t size = 0;
   size_t regions = 0;
   std::unique_ptr<std::atomic<uint32_t>[]> heat;
 
-  // The pattern of the latest accesses (guarded by mu).
+  void Reset(uint64_t new_size, uint32_t region_shift) {
+    size = new_size;
+    regions = static_cast<size_t>((new_size >> region_shift) + 1);
+    heat.reset(new std::atomic<uint32_t>[regions]());
+    generation.fetch_add(1, std::memory_order_relaxed);
+    live.store(true, std::memory_order_release);
+  }
+};
+
+namespace {
+
+// The pattern of one thread's latest accesses to one file.
+struct ThreadPattern {
+  uint64_t manager = 0;
+  uint32_t file = UINT32_MAX;
+  uint32_t generation = 0;
   bool has_last = false;
   uint64_t last_offset = 0;
   uint64_t last_end = 0;
@@ -20,26 +36,25 @@ struct LocalityManager::FileState {
   uint32_t asc_run = 0;   // Accesses that ascended with a gap.
   uint64_t gap_sum = 0;   // Of the gaps in the ascending run.
   uint64_t window = 0;    // Length of the next prediction.
-  Range predicted;        // The last prediction.
-
-  void Reset(uint64_t new_size, uint32_t region_shift) {
-    live = true;
-    size = new_size;
-    regions = static_cast<size_t>((new_size >> region_shift) + 1);
-    heat.reset(new std::atomic<uint32_t>[regions]());
-    has_last = false;
-    last_offset = last_end = 0;
-    seq_run = asc_run = 0;
-    gap_sum = window = 0;
-    predicted = Range{};
-  }
+  uint64_t predicted_offset = 0;  // The last prediction.
+  uint64_t predicted_length = 0;
 };
+
+constexpr size_t kThreadSlots = 8;
+thread_local ThreadPattern tls_patterns[kThreadSlots];
+
+std::atomic<uint64_t> next_manager_id{1};
+
+}  // namespace
 
 LocalityManager::LocalityManager() : LocalityManager(Config{}) {}
 
 LocalityManager::LocalityManager(const Config& config)
     : config_(config),
+      id_(next_manager_id.fetch_add(1, std::memory_order_relaxed)),
       decay_mask_(std::bit_ceil(std::max<uint64_t>(config.decay_every, 2)) - 1),
+      ring_sample_mask_(
+          std::bit_ceil(std::max<uint64_t>(config.ring_sample, 1)) - 1),
       file_table_(new FileState*[kMaxFiles]()) {
   const size_t n = std::bit_ceil(std::max<size_t>(config_.ring_entries, 2));
   ring_mask_ = n - 1;
@@ -71,10 +86,7 @@ uint32_t LocalityManager::Register(uint64_t size) {
 void LocalityManager::Unregister(uint32_t file) {
   std::lock_guard<std::mutex> l(files_mu_);
   if (file >= files_.size() || !files_[file]->live) return;
-  {
-    std::lock_guard<std::mutex> fl(files_[file]->mu);
-    files_[file]->live = false;
-  }
+  files_[file]->live.store(false, std::memory_order_release);
   free_ids_.push_back(file);
   file_count_.fetch_sub(1, std::memory_order_relaxed);
 }
@@ -99,9 +111,9 @@ LocalityManager::Prediction LocalityManager::Record(uint32_t file,
                                                     uint64_t offset,
                                                     uint64_t length) {
   FileState* f = state(file);
-  if (f == nullptr) return {};
+  if (f == nullptr || !f->live.load(std::memory_order_acquire)) return {};
   const uint64_t n = records_.fetch_add(1, std::memory_order_relaxed) + 1;
-  {
+  if ((n & ring_sample_mask_) == 0) {
     const uint64_t slot = ring_next_.fetch_add(1, std::memory_order_relaxed) &
                           ring_mask_;
     ring_[slot].store((uint64_t{file} << 48) | (offset & ((uint64_t{1} << 48) - 1)),
@@ -109,71 +121,76 @@ LocalityManager::Prediction LocalityManager::Record(uint32_t file,
     ring_len_[slot].store(length, std::memory_order_relaxed);
   }
   if ((n & decay_mask_) == 0) Decay();
-  if (!f->mu.try_lock()) {
-    skipped_.fetch_add(1, std::memory_order_relaxed);
-    return {};
-  }
-  std::lock_guard<std::mutex> l(f->mu, std::adopt_lock);
-  if (!f->live) return {};
   {
+    // Relaxed load and store: two threads may lose one count, never more.
     const uint64_t first = offset >> config_.region_shift;
     const uint64_t last =
         (offset + std::max<uint64_t>(length, 1) - 1) >> config_.region_shift;
     for (uint64_t r = first; r <= last && r < f->regions; ++r) {
-      f->heat[r].fetch_add(1, std::memory_order_relaxed);
+      std::atomic<uint32_t>& h = f->heat[r];
+      h.store(h.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
     }
+  }
+  ThreadPattern& t = tls_patterns[file % kThreadSlots];
+  const uint32_t generation = f->generation.load(std::memory_order_relaxed);
+  if (t.manager != id_ || t.file != file || t.generation != generation) {
+    t = ThreadPattern{};
+    t.manager = id_;
+    t.file = file;
+    t.generation = generation;
   }
   const uint64_t page = config_.page_size;
   const uint64_t end = offset + length;
-  const bool hit = !f->predicted.empty() && offset >= f->predicted.offset &&
-                   offset < f->predicted.offset + f->predicted.length;
+  const bool hit = t.predicted_length != 0 && offset >= t.predicted_offset &&
+                   offset < t.predicted_offset + t.predicted_length;
   if (hit) hits_.fetch_add(1, std::memory_order_relaxed);
-  if (f->has_last) {
-    if (offset + page >= f->last_end && offset <= f->last_end + page) {
-      ++f->seq_run;
-      f->asc_run = 0;
-      f->gap_sum = 0;
-    } else if (offset > f->last_offset &&
-               offset - f->last_end <= config_.max_frontier_gap) {
-      ++f->asc_run;
-      f->gap_sum += offset > f->last_end ? offset - f->last_end : 0;
-      f->seq_run = 0;
+  if (t.has_last) {
+    if (offset + page >= t.last_end && offset <= t.last_end + page) {
+      ++t.seq_run;
+      t.asc_run = 0;
+      t.gap_sum = 0;
+    } else if (offset > t.last_offset &&
+               offset - t.last_end <= config_.max_frontier_gap) {
+      ++t.asc_run;
+      t.gap_sum += offset > t.last_end ? offset - t.last_end : 0;
+      t.seq_run = 0;
     } else {
-      f->seq_run = f->asc_run = 0;
-      f->gap_sum = 0;
-      f->window = 0;
-      f->predicted = Range{};
+      t.seq_run = t.asc_run = 0;
+      t.gap_sum = 0;
+      t.window = 0;
+      t.predicted_length = 0;
     }
   }
-  f->has_last = true;
-  f->last_offset = offset;
-  f->last_end = end;
+  t.has_last = true;
+  t.last_offset = offset;
+  t.last_end = end;
 
   Pattern pattern = Pattern::kNone;
   uint64_t base_window = config_.min_window;
-  if (f->seq_run >= config_.min_run) {
+  if (t.seq_run >= config_.min_run) {
     pattern = Pattern::kSequential;
-  } else if (f->asc_run >= config_.min_run) {
+  } else if (t.asc_run >= config_.min_run) {
     pattern = Pattern::kFrontier;
     // A few gaps ahead, at least the minimum window.
-    base_window = std::max(base_window, 4 * (f->gap_sum / f->asc_run));
+    base_window = std::max(base_window, 4 * (t.gap_sum / t.asc_run));
   }
   if (pattern == Pattern::kNone) return {};
   // Still inside the first half of the last prediction: it covers this.
-  if (!f->predicted.empty() && end >= f->predicted.offset &&
-      end < f->predicted.offset + f->predicted.length / 2) {
+  if (t.predicted_length != 0 && end >= t.predicted_offset &&
+      end < t.predicted_offset + t.predicted_length / 2) {
     return {};
   }
-  if (f->window == 0) {
-    f->window = base_window;
+  if (t.window == 0) {
+    t.window = base_window;
   } else if (hit) {
-    f->window = std::min(config_.max_window, std::max(base_window, 2 * f->window));
+    t.window = std::min(config_.max_window, std::max(base_window, 2 * t.window));
   } else {
-    f->window = base_window;
+    t.window = base_window;
   }
-  Range r{end, std::min(f->window, f->size > end ? f->size - end : 0)};
+  Range r{end, std::min(t.window, f->size > end ? f->size - end : 0)};
   if (r.empty()) return {};
-  f->predicted = r;
+  t.predicted_offset = r.offset;
+  t.predicted_length = r.length;
   predictions_.fetch_add(1, std::memory_order_relaxed);
   predicted_bytes_.fetch_add(r.length, std::memory_order_relaxed);
   (pattern == Pattern::kSequential ? sequential_ : frontier_)
@@ -246,7 +263,6 @@ std::vector<LocalityManager::Access> LocalityManager::Recent(size_t n) const {
 LocalityManager::Counters LocalityManager::counters() const {
   Counters c;
   c.records = records_.load(std::memory_order_relaxed);
-  c.skipped = skipped_.load(std::memory_order_relaxed);
   c.predictions = predictions_.load(std::memory_order_relaxed);
   c.predicted_bytes = predicted_bytes_.load(std::memory_order_relaxed);
   c.hits = hits_.load(std::memory_order_relaxed);

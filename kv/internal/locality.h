@@ -11,9 +11,10 @@
 // The adaptive prefetcher turns predictions into madvise calls; this class
 // decides nothing about the operating system.
 //
-// Thread safety: every method may be called from any thread. Record never
-// blocks: when another thread is recording on the same file it counts the
-// access as skipped and returns no prediction.
+// Thread safety: every method may be called from any thread. Record takes
+// no lock: the access pattern is followed per thread (a thread's scan is
+// its own), heat is counted with relaxed, possibly lossy, increments, and
+// the ring keeps one access in `ring_sample`.
 
 #ifndef ZVERSE_KV_INTERNAL_LOCALITY_H_
 #define ZVERSE_KV_INTERNAL_LOCALITY_H_
@@ -31,6 +32,8 @@ class LocalityManager {
  public:
   struct Config {
     size_t ring_entries = 4096;     // Rounded up to a power of two.
+    uint32_t ring_sample = 16;      // One access in this many goes to the
+                                    // ring (rounded up to a power of two).
     uint32_t region_shift = 18;     // Heat regions of 256 KiB.
     uint32_t page_size = 4096;
     uint32_t min_run = 3;           // Accesses in a pattern before it counts.
@@ -62,7 +65,6 @@ class LocalityManager {
 
   struct Counters {
     uint64_t records = 0;
-    uint64_t skipped = 0;         // Not recorded: the file was busy.
     uint64_t predictions = 0;
     uint64_t predicted_bytes = 0;
     uint64_t hits = 0;            // Accesses inside the file's last prediction.
@@ -92,7 +94,7 @@ class LocalityManager {
   std::vector<Range> HotRanges(uint32_t file, uint32_t min_heat) const;
   std::vector<Range> ColdRanges(uint32_t file, uint32_t max_heat) const;
 
-  // Up to `n` most recent accesses, newest first.
+  // Up to `n` most recent accesses in the ring, newest first.
   std::vector<Access> Recent(size_t n) const;
 
   Counters counters() const;
@@ -104,7 +106,9 @@ class LocalityManager {
   void Decay();
 
   const Config config_;
+  const uint64_t id_;  // Unique per manager (thread-local state is keyed by it).
   const uint64_t decay_mask_;
+  const uint64_t ring_sample_mask_;
   mutable std::mutex files_mu_;  // Register/Unregister only.
   // Stable addresses: a file's state lives until the manager does (its
   // slot is reset on reuse).
@@ -119,7 +123,7 @@ class LocalityManager {
   size_t ring_mask_ = 0;
   std::atomic<uint64_t> ring_next_{0};
 
-  std::atomic<uint64_t> records_{0}, skipped_{0}, predictions_{0},
+  std::atomic<uint64_t> records_{0}, predictions_{0},
       predicted_bytes_{0}, hits_{0}, sequential_{0}, frontier_{0};
 };
 
