@@ -139,6 +139,52 @@ absl::Status RemoveTree(const std::string& path) {
   return absl::OkStatus();
 }
 
+absl::StatusOr<std::string> ScratchBase(const std::string& dir,
+                                        const std::string& prefix,
+                                        bool* owned) {
+  *owned = dir.empty();
+  if (dir.empty()) return MakeTempDir("/tmp", prefix);
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  if (ec) {
+    return absl::InternalError(absl::StrCat("creating ", dir, ": ", ec.message()));
+  }
+  return dir;
+}
+
+absl::Status WriteTextFile(const std::string& path, const std::string& text) {
+  std::ofstream out(path, std::ios::trunc);
+  out << text;
+  out.close();
+  if (!out) return absl::InternalError(absl::StrCat("cannot write ", path));
+  return absl::OkStatus();
+}
+
+int WriteReports(const std::string& program, const std::string& json_path,
+                 const std::string& json, const std::string& markdown_path,
+                 const std::string& markdown) {
+  int rc = 0;
+  for (const auto& [path, text] :
+       {std::pair<const std::string&, const std::string&>(json_path, json),
+        std::pair<const std::string&, const std::string&>(markdown_path,
+                                                          markdown)}) {
+    if (path.empty()) continue;
+    if (absl::Status s = WriteTextFile(path, text); !s.ok()) {
+      std::fprintf(stderr, "%s: %s\n", program.c_str(), s.ToString().c_str());
+      rc = 1;
+    }
+  }
+  return rc;
+}
+
+std::string JsonNumberList(const std::vector<double>& values) {
+  std::string out = "[";
+  for (size_t i = 0; i < values.size(); ++i) {
+    absl::StrAppend(&out, i > 0 ? ", " : "", JsonNumber(values[i]));
+  }
+  return out + "]";
+}
+
 std::string CpuModel() {
   std::ifstream in("/proc/cpuinfo");
   std::string line;

@@ -125,6 +125,23 @@ absl::StatusOr<std::string> MakeTempDir(const std::string& parent,
 // Removes `path` and everything under it; errors are reported, not fatal.
 absl::Status RemoveTree(const std::string& path);
 
+// Where a harness puts its databases: `dir` (created if missing), or, when
+// `dir` is empty, a fresh "/tmp/<prefix>XXXXXX" that *owned says to remove
+// at the end.
+absl::StatusOr<std::string> ScratchBase(const std::string& dir,
+                                        const std::string& prefix,
+                                        bool* owned);
+// Replaces `path`'s contents with `text`.
+absl::Status WriteTextFile(const std::string& path, const std::string& text);
+// Writes a harness's JSON and Markdown reports where the paths are not
+// empty; a failure is printed as "<program>: ..." to stderr. Returns 0, or 1
+// if a write failed.
+int WriteReports(const std::string& program, const std::string& json_path,
+                 const std::string& json, const std::string& markdown_path,
+                 const std::string& markdown);
+// A JSON array of numbers.
+std::string JsonNumberList(const std::vector<double>& values);
+
 // One-line description of the machine: cores, memory, kernel, CPU model.
 std::string MachineDescription();
 

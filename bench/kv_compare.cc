@@ -1478,11 +1478,6 @@ std::string Json(const Config& c, const std::vector<Measurement>& results,
                  const std::map<std::string, std::string>& settings,
                  const std::string& date, const std::string& load_before,
                  bool complete) {
-  auto num_list = [](const std::vector<double>& v) {
-    std::vector<std::string> parts;
-    for (double d : v) parts.push_back(JsonNumber(d));
-    return absl::StrCat("[", absl::StrJoin(parts, ", "), "]");
-  };
   std::string j = "{\n";
   absl::StrAppend(&j, "  \"program\": \"kv_compare\",\n");
   absl::StrAppend(&j, "  \"date\": \"", date, "\",\n");
@@ -1524,8 +1519,8 @@ std::string Json(const Config& c, const std::vector<Measurement>& results,
     }
     absl::StrAppend(&j, ", \"ops_per_run\": ", m.ops_per_run,
                     ", \"median_ops_per_s\": ", JsonNumber(m.median()),
-                    ", \"ops_per_s\": ", num_list(m.rates),
-                    ", \"seconds\": ", num_list(m.seconds));
+                    ", \"ops_per_s\": ", JsonNumberList(m.rates),
+                    ", \"seconds\": ", JsonNumberList(m.seconds));
     for (const auto& [k, v] : m.extra) {
       absl::StrAppend(&j, ", \"", k, "\": ", JsonNumber(v));
     }
@@ -1533,14 +1528,6 @@ std::string Json(const Config& c, const std::vector<Measurement>& results,
   }
   absl::StrAppend(&j, "  ]\n}\n");
   return j;
-}
-
-absl::Status WriteFile(const std::string& path, const std::string& text) {
-  std::ofstream out(path, std::ios::trunc);
-  out << text;
-  out.close();
-  if (!out) return absl::InternalError(absl::StrCat("cannot write ", path));
-  return absl::OkStatus();
 }
 
 int Main(int argc, char** argv) {
@@ -1556,20 +1543,13 @@ int Main(int argc, char** argv) {
   }
   const Config& c = *parsed;
 
-  std::string base = c.dir;
   bool own_base = false;
-  if (base.empty()) {
-    absl::StatusOr<std::string> d = MakeTempDir("/tmp", "zverse-kv-compare-");
-    if (!d.ok()) {
-      std::cerr << "kv_compare: " << d.status() << "\n";
-      return 1;
-    }
-    base = *d;
-    own_base = true;
-  } else {
-    std::error_code ec;
-    std::filesystem::create_directories(base, ec);
+  absl::StatusOr<std::string> scratch = ScratchBase(c.dir, "zverse-kv-compare-", &own_base);
+  if (!scratch.ok()) {
+    std::cerr << "kv_compare: " << scratch.status() << "\n";
+    return 1;
   }
+  const std::string base = *scratch;
   const std::string date = NowUtc();
   const std::string load_before = LoadAverage();
   std::cerr << "kv_compare: databases under " << base << "\n";
@@ -1589,7 +1569,7 @@ int Main(int argc, char** argv) {
       suite.Run(e, w, absl::StrCat(base, "/", e, "-", n));
       if (!c.json_path.empty()) {
         absl::Status s =
-            WriteFile(c.json_path, Json(c, suite.results(), suite.settings(),
+            WriteTextFile(c.json_path, Json(c, suite.results(), suite.settings(),
                                         date, load_before, false));
         if (!s.ok()) std::cerr << "kv_compare: " << s << "\n";
       }
@@ -1600,23 +1580,9 @@ int Main(int argc, char** argv) {
   const std::string md = Markdown(c, suite.results(), suite.settings(), date,
                                   total.Seconds(), load_before, LoadAverage());
   std::cout << md;
-  int rc = 0;
-  if (!c.json_path.empty()) {
-    absl::Status s = WriteFile(
-        c.json_path,
-        Json(c, suite.results(), suite.settings(), date, load_before, true));
-    if (!s.ok()) {
-      std::cerr << "kv_compare: " << s << "\n";
-      rc = 1;
-    }
-  }
-  if (!c.markdown_path.empty()) {
-    absl::Status s = WriteFile(c.markdown_path, md);
-    if (!s.ok()) {
-      std::cerr << "kv_compare: " << s << "\n";
-      rc = 1;
-    }
-  }
+  int rc = WriteReports("kv_compare", c.json_path,
+                        Json(c, suite.results(), suite.settings(), date, load_before, true),
+                        c.markdown_path, md);
   for (const Measurement& m : suite.results()) {
     if (!m.error.empty()) rc = 1;
   }

@@ -2045,11 +2045,6 @@ std::string Markdown(const Config& c, const Suite& suite,
 std::string Json(const Config& c, const Suite& suite, const std::string& date,
                  const std::string& load_before, double clock_ns,
                  double sync_floor_us, bool complete) {
-  auto num_list = [](const std::vector<double>& v) {
-    std::vector<std::string> parts;
-    for (double d : v) parts.push_back(JsonNumber(d));
-    return absl::StrCat("[", absl::StrJoin(parts, ", "), "]");
-  };
   auto int_list = [](const std::vector<uint64_t>& v) {
     return absl::StrCat("[", absl::StrJoin(v, ", "), "]");
   };
@@ -2100,23 +2095,15 @@ std::string Json(const Config& c, const Suite& suite, const std::string& date,
       absl::StrAppend(&j, ", \"error\": \"", JsonEscape(r.error), "\"");
     }
     absl::StrAppend(&j, ", \"median\": ", JsonNumber(r.median()),
-                    ", \"values\": ", num_list(r.values),
-                    ", \"seconds\": ", num_list(r.seconds));
+                    ", \"values\": ", JsonNumberList(r.values),
+                    ", \"seconds\": ", JsonNumberList(r.seconds));
     for (const auto& [k, v] : r.extras) {
-      absl::StrAppend(&j, ", \"", k, "\": ", num_list(v));
+      absl::StrAppend(&j, ", \"", k, "\": ", JsonNumberList(v));
     }
     absl::StrAppend(&j, "}", i + 1 < results.size() ? "," : "", "\n");
   }
   absl::StrAppend(&j, "  ]\n}\n");
   return j;
-}
-
-absl::Status WriteFile(const std::string& path, const std::string& text) {
-  std::ofstream out(path, std::ios::trunc);
-  out << text;
-  out.close();
-  if (!out) return absl::InternalError(absl::StrCat("cannot write ", path));
-  return absl::OkStatus();
 }
 
 int Main(int argc, char** argv) {
@@ -2132,25 +2119,14 @@ int Main(int argc, char** argv) {
   }
   const Config& c = *parsed;
 
-  std::string base = c.dir;
   bool own_base = false;
-  if (base.empty()) {
-    absl::StatusOr<std::string> d = MakeTempDir("/tmp", "zverse-kv-conc-");
-    if (!d.ok()) {
-      std::cerr << "kv_concurrency: " << d.status() << "\n";
-      return 1;
-    }
-    base = *d;
-    own_base = true;
-  } else {
-    std::error_code ec;
-    std::filesystem::create_directories(base, ec);
-    if (ec) {
-      std::cerr << "kv_concurrency: creating " << base << ": " << ec.message()
-                << "\n";
-      return 1;
-    }
+  absl::StatusOr<std::string> scratch =
+      ScratchBase(c.dir, "zverse-kv-conc-", &own_base);
+  if (!scratch.ok()) {
+    std::cerr << "kv_concurrency: " << scratch.status() << "\n";
+    return 1;
   }
+  const std::string base = *scratch;
   const std::string date = NowUtc();
   const std::string load_before = LoadAverage();
   const double clock_ns = ClockOverheadNs();
@@ -2172,7 +2148,7 @@ int Main(int argc, char** argv) {
   for (const std::string& e : c.engines) {
     suite.RunEngine(e);
     if (!c.json_path.empty()) {
-      absl::Status s = WriteFile(
+      absl::Status s = WriteTextFile(
           c.json_path, Json(c, suite, date, load_before, clock_ns, sync_floor_us, false));
       if (!s.ok()) std::cerr << "kv_concurrency: " << s << "\n";
     }
@@ -2182,22 +2158,9 @@ int Main(int argc, char** argv) {
   const std::string md = Markdown(c, suite, date, total.Seconds(), load_before,
                                   LoadAverage(), clock_ns, sync_floor_us);
   std::cout << md;
-  int rc = 0;
-  if (!c.json_path.empty()) {
-    absl::Status s = WriteFile(
-        c.json_path, Json(c, suite, date, load_before, clock_ns, sync_floor_us, true));
-    if (!s.ok()) {
-      std::cerr << "kv_concurrency: " << s << "\n";
-      rc = 1;
-    }
-  }
-  if (!c.markdown_path.empty()) {
-    absl::Status s = WriteFile(c.markdown_path, md);
-    if (!s.ok()) {
-      std::cerr << "kv_concurrency: " << s << "\n";
-      rc = 1;
-    }
-  }
+  int rc = WriteReports("kv_concurrency", c.json_path,
+                        Json(c, suite, date, load_before, clock_ns, sync_floor_us, true),
+                        c.markdown_path, md);
   for (const Result& r : suite.results()) {
     if (!r.error.empty()) rc = 1;
   }

@@ -1523,11 +1523,6 @@ std::string Json(const Config& c, const std::vector<Measurement>& results,
                  const std::map<std::string, std::string>& settings,
                  const std::string& date, const std::string& load_before,
                  bool complete) {
-  auto num_list = [](const std::vector<double>& v) {
-    std::vector<std::string> parts;
-    for (double d : v) parts.push_back(JsonNumber(d));
-    return absl::StrCat("[", absl::StrJoin(parts, ", "), "]");
-  };
   std::vector<std::string> variants, chunks;
   for (Kind k : c.variants) variants.push_back(absl::StrCat("\"", KindName(k), "\""));
   for (uint64_t ch : c.chunks) chunks.push_back(absl::StrCat(ch));
@@ -1565,7 +1560,7 @@ std::string Json(const Config& c, const std::vector<Measurement>& results,
       absl::StrAppend(&j, ", \"error\": \"", JsonEscape(m.error), "\"");
     }
     absl::StrAppend(&j, ", \"median\": ", JsonNumber(m.median()),
-                    ", \"values\": ", num_list(m.values));
+                    ", \"values\": ", JsonNumberList(m.values));
     for (const auto& [k, v] : m.extra) {
       absl::StrAppend(&j, ", \"", k, "\": ", JsonNumber(v));
     }
@@ -1573,14 +1568,6 @@ std::string Json(const Config& c, const std::vector<Measurement>& results,
   }
   absl::StrAppend(&j, "  ]\n}\n");
   return j;
-}
-
-absl::Status WriteFile(const std::string& path, const std::string& text) {
-  std::ofstream out(path, std::ios::trunc);
-  out << text;
-  out.close();
-  if (!out) return absl::InternalError(absl::StrCat("cannot write ", path));
-  return absl::OkStatus();
 }
 
 int Main(int argc, char** argv) {
@@ -1598,20 +1585,14 @@ int Main(int argc, char** argv) {
   if (!probe.mode.empty()) return RunProbe(probe);
   const Config& c = *parsed;
 
-  std::string base = c.dir;
   bool own_base = false;
-  if (base.empty()) {
-    absl::StatusOr<std::string> d = MakeTempDir("/tmp", "zverse-kv-stream-");
-    if (!d.ok()) {
-      std::cerr << "kv_stream: " << d.status() << "\n";
-      return 1;
-    }
-    base = *d;
-    own_base = true;
-  } else {
-    std::error_code ec;
-    std::filesystem::create_directories(base, ec);
+  absl::StatusOr<std::string> scratch =
+      ScratchBase(c.dir, "zverse-kv-stream-", &own_base);
+  if (!scratch.ok()) {
+    std::cerr << "kv_stream: " << scratch.status() << "\n";
+    return 1;
   }
+  const std::string base = *scratch;
   const std::string date = NowUtc();
   const std::string load_before = LoadAverage();
   std::cerr << "kv_stream: databases under " << base << "\n";
@@ -1625,7 +1606,7 @@ int Main(int argc, char** argv) {
       suite.Run(e, set, absl::StrCat(base, "/", e, "-", KindName(kind)));
       if (!c.json_path.empty()) {
         absl::Status s =
-            WriteFile(c.json_path, Json(c, suite.results(), suite.settings(),
+            WriteTextFile(c.json_path, Json(c, suite.results(), suite.settings(),
                                         date, load_before, false));
         if (!s.ok()) std::cerr << "kv_stream: " << s << "\n";
       }
@@ -1637,23 +1618,9 @@ int Main(int argc, char** argv) {
   const std::string md = Markdown(c, suite.results(), suite.settings(), date,
                                   total.Seconds(), load_before, LoadAverage());
   std::cout << md;
-  int rc = 0;
-  if (!c.json_path.empty()) {
-    absl::Status s = WriteFile(
-        c.json_path,
-        Json(c, suite.results(), suite.settings(), date, load_before, true));
-    if (!s.ok()) {
-      std::cerr << "kv_stream: " << s << "\n";
-      rc = 1;
-    }
-  }
-  if (!c.markdown_path.empty()) {
-    absl::Status s = WriteFile(c.markdown_path, md);
-    if (!s.ok()) {
-      std::cerr << "kv_stream: " << s << "\n";
-      rc = 1;
-    }
-  }
+  int rc = WriteReports("kv_stream", c.json_path,
+                        Json(c, suite.results(), suite.settings(), date, load_before, true),
+                        c.markdown_path, md);
   for (const Measurement& m : suite.results()) {
     if (!m.error.empty()) rc = 1;
   }

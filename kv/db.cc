@@ -629,12 +629,10 @@ class DBImpl {
   // Empties the shards (so that they pin no old files).
   void ClearShards() const;
   // Replaces the read state: REQUIRES mu_ held (or no concurrency, at open).
+  // `new_version`: v is not the version published before (a seal, ingest or
+  // compaction; a commit only moves the visibility).
   void StoreReadState(std::shared_ptr<const Version> v, uint64_t seq,
-                      Timestamp ts) {
-    const bool new_version = [&] {
-      std::shared_ptr<const ReadState> old = read_state_.load();
-      return old == nullptr || old->version != v;
-    }();
+                      Timestamp ts, bool new_version) {
     auto r = std::make_shared<ReadState>();
     r->version = std::move(v);
     r->visible_seq = seq;
@@ -1095,13 +1093,14 @@ absl::Status DBImpl::Recover() {
   v->segments = std::move(segments);
   v->mem = std::move(mem);
   v->blobs = std::move(blobs);
-  StoreReadState(std::move(v), max_seq, last_ts);
+  StoreReadState(std::move(v), max_seq, last_ts, /*new_version=*/true);
   return absl::OkStatus();
 }
 
 void DBImpl::Publish(std::shared_ptr<const Version> v, Timestamp max_ts) {
   std::shared_ptr<const ReadState> r = read_state_.load();
-  StoreReadState(std::move(v), r->visible_seq, std::max(r->visible_ts, max_ts));
+  StoreReadState(std::move(v), r->visible_seq, std::max(r->visible_ts, max_ts),
+                 /*new_version=*/true);
 }
 
 void DBImpl::PrepareBlobs(Writer* w) {
@@ -1370,7 +1369,8 @@ absl::StatusOr<Timestamp> DBImpl::Run(Writer* wp) {
           std::shared_ptr<const ReadState> r =
               read_state_.load();
           StoreReadState(r->version, last_seq,
-                         std::max(r->visible_ts, max_ts));
+                         std::max(r->visible_ts, max_ts),
+                         /*new_version=*/false);
         }
         if (log_->size() >= options_.seal_threshold_bytes ||
             (blob_ != nullptr &&
