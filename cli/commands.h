@@ -88,8 +88,10 @@ absl::StatusOr<std::unique_ptr<kv::DB>> OpenExisting(const std::string& dir,
 
 // Opens a graph that must exist already, read-only (NotFound naming the
 // directory otherwise). Defined in cli/graph_read_commands.cc.
+// With `adaptive_prefetch`, the KV engine's adaptive prefetcher is on
+// (kv::Options::adaptive_prefetch).
 absl::StatusOr<std::unique_ptr<graph::GraphDb>> OpenGraphForRead(
-    const std::string& dir);
+    const std::string& dir, bool adaptive_prefetch = false);
 
 // Commands defined in other files, appended to the table in this order.
 // cli/graph_commands.cc: load, export.

@@ -23,7 +23,7 @@
 namespace zverse::cli {
 
 absl::StatusOr<std::unique_ptr<graph::GraphDb>> OpenGraphForRead(
-    const std::string& dir) {
+    const std::string& dir, bool adaptive_prefetch) {
   std::error_code ec;
   if (!std::filesystem::exists(dir, ec)) {
     return absl::NotFoundError(absl::StrFormat(
@@ -32,6 +32,7 @@ absl::StatusOr<std::unique_ptr<graph::GraphDb>> OpenGraphForRead(
   graph::GraphOptions options;
   options.kv.create_if_missing = false;
   options.kv.read_only = true;
+  options.kv.adaptive_prefetch = adaptive_prefetch;
   return graph::GraphDb::Open(dir, options);
 }
 

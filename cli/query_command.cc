@@ -20,6 +20,32 @@ namespace zverse::cli {
 namespace {
 
 
+// --prefetcher on|off: the KV engine's adaptive prefetcher.
+absl::StatusOr<bool> PrefetcherFlag(const Invocation& inv) {
+  const std::string* v = inv.args.Find("prefetcher");
+  if (v == nullptr || *v == "off") return false;
+  if (*v == "on") return true;
+  return absl::InvalidArgumentError(
+      absl::StrCat("--prefetcher takes on or off, not '", *v, "'"));
+}
+
+// What the KV engine's prefetching did (for --stats).
+void PrintPrefetchStats(const Invocation& inv, const kv::Stats& st) {
+  const auto ratio = [](uint64_t a, uint64_t b) {
+    return b == 0 ? std::string("-") : absl::StrFormat("%.1f%%", 100.0 * a / b);
+  };
+  absl::FPrintF(
+      inv.io.err,
+      "kv: hint calls %d (%d bytes); adaptive predictions %d (%d bytes, "
+      "%d skipped as resident); pages prefetched %d, used %d (accuracy %s); "
+      "resident when touched %s of %d sampled; manager %.3f ms\n",
+      st.prefetch_calls, st.prefetch_bytes, st.adaptive_predictions,
+      st.adaptive_prefetch_bytes, st.adaptive_suppressed, st.prefetched_pages,
+      st.prefetch_used_pages, ratio(st.prefetch_used_pages, st.prefetched_pages),
+      ratio(st.resident_hits, st.resident_samples), st.resident_samples,
+      st.locality_nanos / 1e6);
+}
+
 int RunQuery(const Invocation& inv) {
   const std::string& text = inv.args.positional()[0];
   absl::StatusOr<kv::Timestamp> as_of =
@@ -39,7 +65,9 @@ int RunQuery(const Invocation& inv) {
     }
     return UsageError(inv, parsed.status());
   }
-  auto db = OpenGraphForRead(DbDir(inv));
+  absl::StatusOr<bool> adaptive = PrefetcherFlag(inv);
+  if (!adaptive.ok()) return UsageError(inv, adaptive.status());
+  auto db = OpenGraphForRead(DbDir(inv), *adaptive);
   if (!db.ok()) return Error(inv, db.status());
   auto snap = (*db)->GetSnapshot(*as_of);
   if (!snap.ok()) return Error(inv, snap.status());
@@ -67,6 +95,7 @@ int RunQuery(const Invocation& inv) {
                   "prefetch calls %d (%d ranges)\n",
                   result->rows.size(), s.hops, s.edges_scanned,
                   s.max_frontier, s.prefetch_calls, s.prefetch_ranges);
+    PrintPrefetchStats(inv, (*db)->kv()->GetStats());
   }
   return kExitOk;
 }
@@ -87,7 +116,9 @@ int RunLdbc(const Invocation& inv) {
   absl::StatusOr<kv::Timestamp> as_of =
       TimestampFlag(inv, "as-of", kv::kLatest);
   if (!as_of.ok()) return UsageError(inv, as_of.status());
-  auto db = OpenGraphForRead(DbDir(inv));
+  absl::StatusOr<bool> adaptive = PrefetcherFlag(inv);
+  if (!adaptive.ok()) return UsageError(inv, adaptive.status());
+  auto db = OpenGraphForRead(DbDir(inv), *adaptive);
   if (!db.ok()) return Error(inv, db.status());
   auto snap = (*db)->GetSnapshot(*as_of);
   if (!snap.ok()) return Error(inv, snap.status());
@@ -109,6 +140,7 @@ int RunLdbc(const Invocation& inv) {
     absl::StrAppend(&out, absl::StrJoin(row, "|"), "\n");
   }
   Write(inv, out);
+  if (inv.args.Has("stats")) PrintPrefetchStats(inv, (*db)->kv()->GetStats());
   return kExitOk;
 }
 
@@ -154,7 +186,10 @@ std::vector<Command> QueryCommands() {
                  {"header", "", "print the column names first"},
                  {"stats", "", "print what the run did on stderr"},
                  {"no-prefetch", "",
-                  "do not hand the hops' key ranges to the prefetcher"}},
+                  "do not hand the hops' key ranges to the prefetcher"},
+                 {"prefetcher", "on|off",
+                  "the adaptive prefetcher, which reads ahead of scans and\n"
+                  "traversal frontiers it detects (default: off)"}},
        .min_args = 1,
        .max_args = 1,
        .run = RunQuery},
@@ -186,8 +221,12 @@ std::vector<Command> QueryCommands() {
                  {"as-of", "T",
                   "query the network as it was at time T (default: latest)"},
                  {"header", "", "print the column names first"},
+                 {"stats", "", "print what the prefetchers did on stderr"},
                  {"no-prefetch", "",
-                  "do not hand the hops' key ranges to the prefetcher"}},
+                  "do not hand the hops' key ranges to the prefetcher"},
+                 {"prefetcher", "on|off",
+                  "the adaptive prefetcher, which reads ahead of scans and\n"
+                  "traversal frontiers it detects (default: off)"}},
        .min_args = 1,
        .max_args = 3,
        .run = RunLdbc},

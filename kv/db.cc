@@ -102,6 +102,7 @@ struct PrefetchControl {
   std::atomic<uint64_t> bytes{0};
   // The adaptive prefetcher (Options::adaptive_prefetch).
   std::atomic<bool> adaptive{false};
+  std::atomic<bool> track{false};  // Options::locality_stats.
   const std::shared_ptr<internal::LocalityManager> locality =
       std::make_shared<internal::LocalityManager>();
   std::atomic<uint64_t> adaptive_advised_bytes{0};
@@ -111,12 +112,17 @@ struct PrefetchControl {
 };
 
 namespace {
-// A reader touched [offset, offset + length) of `seg`: the adaptive
-// prefetcher records it, advises what its pattern predicts, and now and then
-// samples whether the page was in memory (the hit ratio).
+// A reader touched [offset, offset + length) of `seg`: the locality manager
+// records it (with the prefetcher or its statistics on), now and then
+// samples whether the page was in memory (the hit ratio), and the adaptive
+// prefetcher advises what the thread's pattern predicts, less the pages in
+// memory already or advised already.
 void Touch(PrefetchControl* c, const Segment& seg, uint64_t offset,
            uint64_t length) {
-  if (c == nullptr || !c->adaptive.load(std::memory_order_relaxed)) return;
+  if (c == nullptr) return;
+  const bool adaptive = c->adaptive.load(std::memory_order_relaxed);
+  if (!adaptive && !c->track.load(std::memory_order_relaxed)) return;
+  internal::LocalityManager& m = *c->locality;
   const uint32_t id = seg.LocalityId(c->locality);
   thread_local uint64_t n = 0;
   const bool sample = (++n & 63) == 0;
@@ -132,11 +138,39 @@ void Touch(PrefetchControl* c, const Segment& seg, uint64_t offset,
   const auto t0 = sample ? std::chrono::steady_clock::now()
                          : std::chrono::steady_clock::time_point();
   const internal::LocalityManager::Prediction p =
-      c->locality->Record(id, offset, length);
-  if (!p.range.empty()) {
-    seg.WillNeed(p.range.offset, p.range.length);
-    c->adaptive_advised_bytes.fetch_add(p.range.length,
-                                        std::memory_order_relaxed);
+      m.Record(id, offset, length, adaptive);
+  if (adaptive) {
+    using Advice = MappedRegion::Advice;
+    if (!p.normal.empty()) {
+      seg.Advise(p.normal.offset, p.normal.length, Advice::kNormal);
+    }
+    if (!p.sequential.empty()) {
+      seg.Advise(p.sequential.offset, p.sequential.length, Advice::kSequential);
+    }
+    if (!p.range.empty()) {
+      // Only what is not in memory is worth a read; a prediction that finds
+      // everything there makes the thread back off.
+      size_t first = 0, end = 0;
+      const int64_t missing =
+          seg.Missing(p.range.offset, p.range.length, &first, &end);
+      m.Feedback(id, missing == 0);
+      if (missing != 0) {
+        if (missing < 0) {
+          first = p.range.offset;
+          end = p.range.offset + p.range.length;
+        }
+        const internal::LocalityManager::Range r = m.Claim(id, first, end - first);
+        if (!r.empty()) {
+          seg.WillNeed(r.offset, r.length);
+          c->adaptive_advised_bytes.fetch_add(r.length, std::memory_order_relaxed);
+        }
+      }
+    }
+    if (m.HasCold(id)) {
+      for (const internal::LocalityManager::Range& r : m.TakeCold(id)) {
+        seg.Advise(r.offset, r.length, Advice::kCold);
+      }
+    }
   }
   if (sample) {
     // Scaled up to every call.
@@ -463,6 +497,7 @@ class DBImpl {
     prefetch_->on.store(options.prefetch_hints, std::memory_order_relaxed);
     prefetch_->adaptive.store(options.adaptive_prefetch,
                               std::memory_order_relaxed);
+    prefetch_->track.store(options.locality_stats, std::memory_order_relaxed);
     shard_count_ = std::clamp<size_t>(std::thread::hardware_concurrency(), 1, 64);
     shards_ = std::make_unique<ReadShard[]>(shard_count_);
   }
@@ -858,6 +893,8 @@ absl::StatusOr<std::shared_ptr<Segment>> DBImpl::WriteMemTable(
                                             e.key, e.ts});
   }
   internal::SegmentMeta meta{number, number, number};
+  meta.key_major =
+      options_.physical_order == Options::PhysicalOrder::kKeyMajor;
   // The log's overflow values stay where they are, in its blob file.
   if (env_->FileExists(internal::BlobFileName(path_, number))) {
     meta.blob_file = number;
@@ -1618,6 +1655,8 @@ absl::Status DBImpl::IngestLocked(Writer* w, bool* changed) {
   const uint64_t number = log_->log()->number;
   {
     internal::SegmentMeta meta{number, number, number};
+    meta.key_major =
+        options_.physical_order == Options::PhysicalOrder::kKeyMajor;
     absl::Status written =
         internal::WriteSegmentFile(env_, path_, meta, source);
     if (!written.ok()) {
@@ -1852,6 +1891,8 @@ absl::Status DBImpl::MergeSegments(const CompactOptions& options,
   const uint64_t number = v->segments.front()->number();
   const uint64_t lo = v->segments.back()->number();
   internal::SegmentMeta meta{number, lo, number};
+  meta.key_major =
+      options_.physical_order == Options::PhysicalOrder::kKeyMajor;
   // Version GC may drop the newest commit's versions; the clock, recovered
   // from the footers at open, must not go back.
   meta.max_ts_floor = clock_floor;
@@ -2452,6 +2493,8 @@ absl::Status DBImpl::DropCaches() const {
     seg->DontNeed();
     ZVERSE_RETURN_IF_ERROR(env_->DropFileCache(seg->path()));
   }
+  // What was advised and not yet read is gone with them.
+  prefetch_->locality->ExpireClaims();
   const LogFile& log = v->mem->log();
   if (log.map != nullptr && log.map->size() > 0) {
     log.map->DontNeed(0, log.map->size());
@@ -2477,6 +2520,7 @@ Stats DBImpl::GetStats() const {
   for (const auto& seg : v->segments) {
     ++st.segments;
     st.segment_bytes += seg->file_size();
+    if (seg->key_major()) ++st.key_major_segments;
     st.entries += seg->entry_count();
     st.index_bytes += seg->index_bytes();
     if (seg->entry_count() > 0) st.min_ts = std::min(st.min_ts, seg->min_ts());
@@ -2521,6 +2565,12 @@ Stats DBImpl::GetStats() const {
         prefetch_->resident_samples.load(std::memory_order_relaxed);
     st.resident_hits = prefetch_->resident_hits.load(std::memory_order_relaxed);
     st.locality_nanos = prefetch_->manager_nanos.load(std::memory_order_relaxed);
+    st.adaptive_suppressed = lc.suppressed;
+    st.sequential_advice = lc.long_scans;
+    st.cold_advised_bytes = lc.cooled_bytes;
+    st.prefetched_pages = lc.advised_pages;
+    st.prefetch_used_pages = lc.used_pages;
+    st.prefetch_expired_pages = lc.expired_pages;
   }
   st.transactions = txn_commits_.load(std::memory_order_relaxed);
   st.transaction_aborts = txn_aborts_.load(std::memory_order_relaxed);
@@ -2814,23 +2864,48 @@ PrefetchStats Snapshot::Prefetch(const std::vector<KeyRange>& ranges) const {
     uint64_t begin, end;
   };
   std::vector<Extent> extents;
+  // One key ([k, k + '\0')): only the version a read will take, the newest
+  // as of the snapshot in any segment, not every segment's.
+  struct Newest {
+    bool found = false;
+    bool in_memory = false;  // The unsealed log holds it: no pages to read.
+    Timestamp ts = 0;
+    Extent extent{};
+  };
+  std::vector<Newest> newest(ranges.size());
+  const auto is_one_key = [](const KeyRange& r) {
+    return r.end.size() == r.start.size() + 1 && r.end.back() == '\0' &&
+           r.end.substr(0, r.start.size()) == r.start;
+  };
+  const MemTable& mem = *state_->version->mem;
+  for (size_t ri = 0; ri < ranges.size() && mem.Count() > 0; ++ri) {
+    const KeyRange& r = ranges[ri];
+    if (!is_one_key(r) || !mem.MayContain(internal::KeyHash(r.start))) continue;
+    if (const MemTable::Node* node =
+            mem.Get(r.start, state_->as_of, state_->max_seq)) {
+      newest[ri] = Newest{true, true, node->ts, Extent{}};
+    }
+  }
   const auto& segments = state_->version->segments;
   for (size_t k = 0; k < segments.size(); ++k) {
     const Segment& seg = *segments[k];
     if (seg.min_ts() > state_->as_of || !seg.EnsureIndex().ok()) continue;
     const size_t n = seg.entry_count();
-    for (const KeyRange& r : ranges) {
-      // One key ([k, k + '\0')): the hash table finds its version without
-      // the directory's binary search.
-      if (r.end.size() == r.start.size() + 1 && r.end.back() == '\0' &&
-          r.end.substr(0, r.start.size()) == r.start) {
+    for (size_t ri = 0; ri < ranges.size(); ++ri) {
+      const KeyRange& r = ranges[ri];
+      if (is_one_key(r)) {
+        // The hash table finds its version without the directory's binary
+        // search. (Segments come newest first: a tie keeps the first, as
+        // a read does.)
+        if (newest[ri].found && seg.max_ts() <= newest[ri].ts) continue;
         bool found = false;
         uint64_t off = 0, ts = 0;
         if (seg.Lookup(r.start, internal::KeyHash(r.start), state_->as_of,
                        &found, &off, &ts)
                 .ok() &&
-            found) {
-          extents.push_back(Extent{k, off, off + internal::kEntryHeaderSize});
+            found && (!newest[ri].found || ts > newest[ri].ts)) {
+          newest[ri] = Newest{
+              true, false, ts, Extent{k, off, off + internal::kEntryHeaderSize}};
         }
         continue;
       }
@@ -2849,8 +2924,14 @@ PrefetchStats Snapshot::Prefetch(const std::vector<KeyRange>& ranges) const {
       if (lo < hi) extents.push_back(Extent{k, lo, hi});
     }
   }
+  for (const Newest& x : newest) {
+    if (x.found && !x.in_memory) extents.push_back(x.extent);
+  }
   // Physical order; then merge what shares or touches a page.
   constexpr uint64_t kPage = 4096;
+  PrefetchControl& c = *state_->prefetch;
+  const bool tracked = c.adaptive.load(std::memory_order_relaxed) ||
+                       c.track.load(std::memory_order_relaxed);
   std::sort(extents.begin(), extents.end(), [](const Extent& a, const Extent& b) {
     return a.segment != b.segment ? a.segment < b.segment : a.begin < b.begin;
   });
@@ -2865,12 +2946,22 @@ PrefetchStats Snapshot::Prefetch(const std::vector<KeyRange>& ranges) const {
       ++j;
     }
     end = (end + kPage - 1) & ~(kPage - 1);
-    segments[first.segment]->WillNeed(begin, end - begin);
-    ++stats.extents;
-    stats.bytes += end - begin;
+    const Segment& seg = *segments[first.segment];
+    if (tracked) {
+      // The locality manager counts these pages for the accuracy, and the
+      // pages it (or an earlier hint) advised already are not advised again.
+      const internal::LocalityManager::Range r =
+          c.locality->Claim(seg.LocalityId(c.locality), begin, end - begin);
+      begin = r.offset;
+      end = r.offset + r.length;
+    }
+    if (end > begin) {
+      seg.WillNeed(begin, end - begin);
+      ++stats.extents;
+      stats.bytes += end - begin;
+    }
     i = j;
   }
-  PrefetchControl& c = *state_->prefetch;
   c.calls.fetch_add(1, std::memory_order_relaxed);
   c.ranges.fetch_add(stats.ranges, std::memory_order_relaxed);
   c.bytes.fetch_add(stats.bytes, std::memory_order_relaxed);
@@ -3144,6 +3235,9 @@ absl::Status DB::DropCaches() { return impl_->DropCaches(); }
 void DB::SetAdaptivePrefetch(bool on) {
   impl_->prefetch_->adaptive.store(on, std::memory_order_relaxed);
 }
+void DB::SetLocalityStats(bool on) {
+  impl_->prefetch_->track.store(on, std::memory_order_relaxed);
+}
 
 void DB::SetPrefetchHints(bool on) {
   impl_->prefetch_->on.store(on, std::memory_order_relaxed);
@@ -3153,7 +3247,8 @@ const std::string& DB::path() const { return impl_->path(); }
 
 std::string Stats::ToString() const {
   return absl::StrCat(
-      "segments ", segments, "\nsegment_bytes ", segment_bytes,
+      "segments ", segments, "\nkey_major_segments ", key_major_segments,
+      "\nsegment_bytes ", segment_bytes,
       "\nlog_files ", log_files, "\nlog_bytes ", log_bytes, "\nentries ",
       entries, "\nmemtable_entries ", memtable_entries, "\nmemtable_bytes ",
       memtable_bytes, "\nindex_bytes ", index_bytes, "\nblob_files ",
@@ -3166,6 +3261,15 @@ std::string Stats::ToString() const {
       compaction_cpu_micros, "\ncompaction_errors ", compaction_errors,
       "\nversions_dropped ", versions_dropped, "\ntransactions ",
       transactions, "\ntransaction_aborts ", transaction_aborts,
+      "\nlocality_records ", locality_records, "\nadaptive_predictions ",
+      adaptive_predictions, "\nadaptive_prefetch_bytes ",
+      adaptive_prefetch_bytes, "\nadaptive_hits ", adaptive_hits,
+      "\nadaptive_suppressed ", adaptive_suppressed, "\nsequential_advice ",
+      sequential_advice, "\ncold_advised_bytes ", cold_advised_bytes,
+      "\nprefetched_pages ", prefetched_pages, "\nprefetch_used_pages ",
+      prefetch_used_pages, "\nprefetch_expired_pages ",
+      prefetch_expired_pages, "\nresident_samples ", resident_samples,
+      "\nresident_hits ", resident_hits, "\nlocality_nanos ", locality_nanos,
       "\nmin_ts ", min_ts,
       "\nmax_ts ", max_ts, "\n");
 }

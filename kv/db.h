@@ -81,6 +81,20 @@ struct Options {
   // until its cold-cache benchmark shows where it pays; also switched at
   // run time with DB::SetAdaptivePrefetch.
   bool adaptive_prefetch = false;
+  // Locality statistics without advice: the manager records accesses and
+  // counts the hit ratio and the accuracy of Snapshot::Prefetch's hints even
+  // when the adaptive prefetcher is off (it is implied by
+  // adaptive_prefetch), so that "prefetcher off" can be measured too. Also
+  // switched with DB::SetLocalityStats.
+  bool locality_stats = false;
+  // The physical order of the entries in the segments written from now on
+  // (by sealing, compaction and ingest). kInterleaved is the engine's
+  // design: the Z-order-like interleaving of key and timestamp bytes (see
+  // kv/FORMAT.md). kKeyMajor sorts by key, then newest timestamp first, as
+  // a conventional engine does; it exists to measure the interleaving
+  // against (each segment records its order; both read the same).
+  enum class PhysicalOrder { kInterleaved, kKeyMajor };
+  PhysicalOrder physical_order = PhysicalOrder::kInterleaved;
   // Open read-only: no writes. Read-only opens share the database lock with
   // each other (any number of processes) but not with a read-write open.
   // Recovery does not modify files; a torn tail is ignored, not truncated.
@@ -383,7 +397,8 @@ struct CompactStats {
 };
 
 struct Stats {
-  uint64_t segments = 0;            // Sealed segment files.
+  uint64_t segments = 0;            // Sealed segment files,
+  uint64_t key_major_segments = 0;  // of them in key-major order.
   uint64_t segment_bytes = 0;
   uint64_t log_files = 0;           // Unsealed log files (normally 1).
   uint64_t log_bytes = 0;
@@ -408,6 +423,18 @@ struct Stats {
   uint64_t resident_samples = 0;    // Accesses sampled (1 in 64) with
   uint64_t resident_hits = 0;       // mincore, and of them already resident.
   uint64_t locality_nanos = 0;      // Time in the prefetcher (estimated).
+  uint64_t adaptive_suppressed = 0; // Predictions not advised: their pages
+                                    // were resident (the window backs off).
+  uint64_t sequential_advice = 0;   // Long scans given MADV_SEQUENTIAL.
+  uint64_t cold_advised_bytes = 0;  // Cooled regions given MADV_COLD.
+  // Accuracy, per page, of everything advised (predictions and
+  // Snapshot::Prefetch hints) while locality is tracked: pages advised
+  // (each counted once until touched or expired), of them touched within
+  // the window (two heat periods, 2 x 65536 accesses), and expired
+  // untouched. Accuracy = used / (used + expired).
+  uint64_t prefetched_pages = 0;
+  uint64_t prefetch_used_pages = 0;
+  uint64_t prefetch_expired_pages = 0;
   uint64_t transactions = 0;        // Transactions committed with writes,
   uint64_t transaction_aborts = 0;  // and aborted on a conflict.
   uint64_t prefetch_calls = 0;      // Snapshot::Prefetch calls that advised.
@@ -510,6 +537,8 @@ class DB {
   void SetPrefetchHints(bool on);
   // Turns the adaptive prefetcher on or off (Options::adaptive_prefetch).
   void SetAdaptivePrefetch(bool on);
+  // Turns locality statistics on or off (Options::locality_stats).
+  void SetLocalityStats(bool on);
   // Reads every byte of every file and checks checksums, ordering and
   // indexes. DataLoss naming the file and offset of the first damage.
   absl::Status Verify() const;

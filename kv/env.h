@@ -60,6 +60,18 @@ class MappedRegion {
   // Whether the page holding `offset` is in memory (mincore): 1 or 0; -1
   // when that cannot be told.
   virtual int Resident(size_t offset) const { return -1; }
+  // The pages of [offset, offset + length) that are not in memory: how many
+  // (-1 when that cannot be told), and the byte range from the first to the
+  // end of the last of them in *first and *end.
+  virtual int64_t Missing(size_t offset, size_t length, size_t* first,
+                          size_t* end) const {
+    return -1;
+  }
+  // Access advice for [offset, offset + length) (madvise): kNormal,
+  // kSequential (read ahead aggressively, drop behind) or kCold (the pages
+  // may be reclaimed first).
+  enum class Advice { kNormal, kSequential, kCold };
+  virtual void Advise(size_t offset, size_t length, Advice advice) const {}
 };
 
 // An exclusive advisory lock, released when destroyed.

@@ -5,10 +5,13 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <cstdint>
 #include <chrono>
 #include <cstring>
 #include <thread>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "kv/env.h"
@@ -101,6 +104,14 @@ class PosixWritableFile final : public WritableFile {
   uint64_t size_;
 };
 
+// MADV_COLD (Linux 5.4) where the C library's headers predate it; an older
+// kernel rejects it with EINVAL, which costs nothing.
+#ifdef MADV_COLD
+constexpr int kMadvCold = MADV_COLD;
+#else
+constexpr int kMadvCold = 20;
+#endif
+
 class PosixMappedRegion final : public MappedRegion {
  public:
   PosixMappedRegion(void* base, size_t size) : base_(base), size_(size) {}
@@ -132,6 +143,45 @@ class PosixMappedRegion final : public MappedRegion {
     const size_t begin = offset & ~(kPage - 1);
     const size_t end = std::min(size_, offset + length);
     ::madvise(static_cast<char*>(base_) + begin, end - begin, MADV_WILLNEED);
+  }
+  int64_t Missing(size_t offset, size_t length, size_t* first,
+                  size_t* end) const override {
+    static const size_t kPage = static_cast<size_t>(::sysconf(_SC_PAGESIZE));
+    if (base_ == nullptr || offset >= size_ || length == 0) return -1;
+    const size_t begin = offset & ~(kPage - 1);
+    const size_t stop = std::min(size_, offset + length);
+    const size_t pages = (stop - begin + kPage - 1) / kPage;
+    thread_local std::vector<unsigned char> vec;
+    vec.resize(pages);
+    if (::mincore(static_cast<char*>(base_) + begin, stop - begin, vec.data()) !=
+        0) {
+      return -1;
+    }
+    int64_t missing = 0;
+    size_t lo = SIZE_MAX, hi = 0;
+    for (size_t i = 0; i < pages; ++i) {
+      if ((vec[i] & 1) != 0) continue;
+      ++missing;
+      lo = std::min(lo, i);
+      hi = i + 1;
+    }
+    if (missing > 0) {
+      *first = std::max(offset, begin + lo * kPage);
+      *end = std::min(stop, begin + hi * kPage);
+    }
+    return missing;
+  }
+  void Advise(size_t offset, size_t length, Advice advice) const override {
+    static const size_t kPage = static_cast<size_t>(::sysconf(_SC_PAGESIZE));
+    if (base_ == nullptr || offset >= size_ || length == 0) return;
+    const size_t begin = offset & ~(kPage - 1);
+    // Whole pages only: advice on a partial last page would reach past the
+    // range (mappings are page-granular, the end is rounded up).
+    const size_t end = std::min(size_, offset + length);
+    const int a = advice == Advice::kSequential ? MADV_SEQUENTIAL
+                  : advice == Advice::kCold     ? kMadvCold
+                                                : MADV_NORMAL;
+    ::madvise(static_cast<char*>(base_) + begin, end - begin, a);
   }
 
  private:

@@ -99,10 +99,11 @@ FileType ParseFileName(std::string_view name, uint64_t* number) {
 }
 
 void EncodeFileHeader(uint64_t magic, uint64_t number, uint64_t created_us,
-                      char* out, uint64_t blob_file) {
+                      char* out, uint64_t blob_file, uint32_t flags) {
   std::memset(out, 0, kFileHeaderSize);
   StoreU64(out, magic);
   StoreU32(out + 8, kFormatVersion);
+  StoreU32(out + 12, flags);
   StoreU64(out + 16, number);
   StoreU64(out + 24, created_us);
   StoreU64(out + 32, blob_file);

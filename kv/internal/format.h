@@ -176,7 +176,7 @@ FileType ParseFileName(std::string_view name, uint64_t* number);
 // The 64-byte header at the start of log and segment files.
 //   0  u64 magic
 //   8  u32 format version
-//   12 u32 reserved
+//   12 u32 flags: segments, kSegment* below; 0 in other files
 //   16 u64 file number
 //   24 u64 creation time (micros)
 //   32 u64 segments: the blob file number its overflow values are in (0:
@@ -184,7 +184,10 @@ FileType ParseFileName(std::string_view name, uint64_t* number);
 //   40..56 reserved, 0
 //   56 u64 checksum of bytes [0, 56)
 void EncodeFileHeader(uint64_t magic, uint64_t number, uint64_t created_us,
-                      char* out, uint64_t blob_file = 0);
+                      char* out, uint64_t blob_file = 0, uint32_t flags = 0);
+// Header flags (offset 12) of a segment. Unknown bits are Unimplemented.
+inline constexpr uint32_t kSegmentKeyMajor = 1;  // Entries in key-major order.
+inline constexpr uint32_t kKnownSegmentFlags = kSegmentKeyMajor;
 // Validates the header: DataLoss for damage, Unimplemented for an unknown
 // format version.
 absl::Status CheckFileHeader(const char* data, size_t size, uint64_t magic,

@@ -41,7 +41,13 @@ class LocalityManager {
     uint64_t max_window = 1024 * 4096;   // Largest prediction (4 MiB).
     uint64_t max_frontier_gap = 256 * 4096;  // Larger gaps are not a frontier.
     uint32_t decay_every = 1 << 16;  // Heat halves after this many records
-                                     // (rounded up to a power of two).
+                                     // (rounded up to a power of two); the
+                                     // advice window turns over with it.
+    uint32_t long_scan_run = 64;     // Sequential accesses before a scan
+                                     // counts as long (MADV_SEQUENTIAL).
+    uint32_t max_backoff = 64;       // Predictions skipped, at most, after
+                                     // predictions found resident.
+    size_t max_cold_pending = 64;    // Cooled ranges kept per file.
   };
 
   struct Range {
@@ -53,8 +59,11 @@ class LocalityManager {
   enum class Pattern { kNone, kSequential, kFrontier };
 
   struct Prediction {
-    Range range;
+    Range range;                 // To read ahead (MADV_WILLNEED).
     Pattern pattern = Pattern::kNone;
+    Range sequential;            // A long scan's rest of the file
+                                 // (MADV_SEQUENTIAL), once per scan,
+    Range normal;                // and back to normal when it ends.
   };
 
   struct Access {
@@ -70,6 +79,12 @@ class LocalityManager {
     uint64_t hits = 0;            // Accesses inside the file's last prediction.
     uint64_t sequential = 0;      // Predictions per pattern.
     uint64_t frontier = 0;
+    uint64_t suppressed = 0;      // Predictions skipped by the back-off.
+    uint64_t long_scans = 0;      // Sequential advice given.
+    uint64_t advised_pages = 0;   // Pages claimed (see Claim),
+    uint64_t used_pages = 0;      // of them touched within the window,
+    uint64_t expired_pages = 0;   // and not.
+    uint64_t cooled_bytes = 0;    // Handed out by TakeCold.
   };
 
   LocalityManager();
@@ -84,8 +99,31 @@ class LocalityManager {
   void Unregister(uint32_t file);
 
   // Records an access and returns what should be read next (an empty range
-  // when no pattern holds).
-  Prediction Record(uint32_t file, uint64_t offset, uint64_t length);
+  // when no pattern holds, or when `predict` is false: statistics only).
+  // Pages of the access that were claimed count as used.
+  Prediction Record(uint32_t file, uint64_t offset, uint64_t length,
+                    bool predict = true);
+
+  // Claims the pages of [offset, offset + length) that are about to be
+  // advised, for the accuracy count: each page counts once until it is
+  // touched (used) or its window passes (expired). Returns the part from
+  // the first to the last page not claimed already (empty: all were), which
+  // is what is worth advising.
+  Range Claim(uint32_t file, uint64_t offset, uint64_t length);
+  // Every claim pending in every file expires now (the caller dropped the
+  // pages from memory).
+  void ExpireClaims();
+
+  // What the caller found when it checked the pages of the last prediction
+  // this thread got for `file`: all resident (nothing to read ahead: the
+  // thread skips its next predictions, twice as many each time, up to
+  // max_backoff) or not (the back-off ends).
+  void Feedback(uint32_t file, bool all_resident);
+
+  // Regions of `file` that went cold (their heat decayed to 0) since the
+  // last call, merged into ranges; the caller may tell the OS (MADV_COLD).
+  bool HasCold(uint32_t file) const;
+  std::vector<Range> TakeCold(uint32_t file);
 
   // The heat of the region holding `offset`.
   uint32_t Heat(uint32_t file, uint64_t offset) const;
@@ -109,6 +147,7 @@ class LocalityManager {
   const uint64_t id_;  // Unique per manager (thread-local state is keyed by it).
   const uint64_t decay_mask_;
   const uint64_t ring_sample_mask_;
+  const uint32_t page_shift_;
   mutable std::mutex files_mu_;  // Register/Unregister only.
   // Stable addresses: a file's state lives until the manager does (its
   // slot is reset on reuse).
@@ -123,8 +162,12 @@ class LocalityManager {
   size_t ring_mask_ = 0;
   std::atomic<uint64_t> ring_next_{0};
 
+  void ExpireLocked(FileState* f);  // With files_mu_ held.
+
   std::atomic<uint64_t> records_{0}, predictions_{0},
-      predicted_bytes_{0}, hits_{0}, sequential_{0}, frontier_{0};
+      predicted_bytes_{0}, hits_{0}, sequential_{0}, frontier_{0},
+      suppressed_{0}, long_scans_{0}, advised_pages_{0}, used_pages_{0},
+      expired_pages_{0}, cooled_bytes_{0};
 };
 
 }  // namespace zverse::kv::internal

@@ -159,6 +159,11 @@ absl::Status WriteSegmentFile(Env* env, const std::string& dir,
   };
   std::vector<Item> order(n);
   for (size_t i = 0; i < n; ++i) {
+    if (meta.key_major) {
+      // Key-major: the input's own order (key asc, ts desc).
+      order[i] = Item{0, 0, static_cast<uint32_t>(i), false};
+      continue;
+    }
     char head[16] = {};
     const std::string_view key = entries.key(i);
     InterleaveTo(key.substr(0, 8), entries.ts(i), head);
@@ -168,20 +173,22 @@ absl::Status WriteSegmentFile(Env* env, const std::string& dir,
     order[i] = Item{__builtin_bswap64(hi), __builtin_bswap64(lo),
                     static_cast<uint32_t>(i), key.size() < 8};
   }
-  ParallelSort(order.begin(), order.end(), [&](const Item& a, const Item& b) {
-    if (a.hi != b.hi) return a.hi < b.hi;
-    if (a.lo != b.lo) return a.lo < b.lo;
-    if (!a.short_key && !b.short_key) return a.i < b.i;
-    return CompareInterleaved(entries.key(a.i), entries.ts(a.i),
-                              entries.key(b.i), entries.ts(b.i)) < 0;
-  });
+  if (!meta.key_major) {
+    ParallelSort(order.begin(), order.end(), [&](const Item& a, const Item& b) {
+      if (a.hi != b.hi) return a.hi < b.hi;
+      if (a.lo != b.lo) return a.lo < b.lo;
+      if (!a.short_key && !b.short_key) return a.i < b.i;
+      return CompareInterleaved(entries.key(a.i), entries.ts(a.i),
+                                entries.key(b.i), entries.ts(b.i)) < 0;
+    });
+  }
 
   const std::string tmp = SegmentTempName(dir, meta.number);
   ZVERSE_ASSIGN_OR_RETURN(auto file, env->NewWritableFile(tmp, true));
   BufferedWriter out(file.get());
   char header[kFileHeaderSize];
   EncodeFileHeader(kSegmentMagic, meta.number, env->NowMicros(), header,
-                   meta.blob_file);
+                   meta.blob_file, meta.key_major ? kSegmentKeyMajor : 0);
   ZVERSE_RETURN_IF_ERROR(out.Write(header, sizeof(header)));
 
   std::vector<uint64_t> offsets(n);
@@ -336,6 +343,12 @@ absl::StatusOr<std::shared_ptr<Segment>> Segment::Open(Env* env,
   seg->replaces_lo_ = LoadU64(f + kFtReplacesLo);
   seg->replaces_hi_ = LoadU64(f + kFtReplacesHi);
   seg->blob_file_ = LoadU64(base + 32);  // In the (checked) file header.
+  const uint32_t flags = LoadU32(base + 12);
+  if ((flags & ~kKnownSegmentFlags) != 0) {
+    return absl::UnimplementedError(absl::StrCat(
+        path, ": segment flags ", flags, " are not supported by this build"));
+  }
+  seg->key_major_ = (flags & kSegmentKeyMajor) != 0;
   seg->index_checksum_ = LoadU64(f + kFtIndexChecksum);
   const bool sane =
       seg->data_begin_ == kFileHeaderSize &&
@@ -493,9 +506,15 @@ absl::Status Segment::Verify() const {
   uint64_t prev_ts = 0;
   while (pos < data_end_) {
     ZVERSE_ASSIGN_OR_RETURN(EntryView e, DecodeEntry(base, pos, data_end_, path_));
-    if (!offsets.empty() &&
-        CompareInterleaved(prev_key, prev_ts, e.key, e.ts) >= 0) {
-      return DataLossAt(path_, pos, "entries out of interleaved order");
+    if (!offsets.empty()) {
+      if (key_major_) {
+        const int c = prev_key.compare(e.key);
+        if (c > 0 || (c == 0 && prev_ts <= e.ts)) {
+          return DataLossAt(path_, pos, "entries out of key-major order");
+        }
+      } else if (CompareInterleaved(prev_key, prev_ts, e.key, e.ts) >= 0) {
+        return DataLossAt(path_, pos, "entries out of interleaved order");
+      }
     }
     if (e.ts < min_ts_ || e.ts > max_ts_) {
       return DataLossAt(path_, pos, "entry timestamp outside the footer's range");

@@ -60,6 +60,9 @@ struct SegmentMeta {
   uint64_t max_ts_floor = 0;
   // The blob file that holds its entries' overflow values (0: none).
   uint64_t blob_file = 0;
+  // Entries in key-major order (key asc, ts desc) instead of the
+  // interleaved order (Options::PhysicalOrder).
+  bool key_major = false;
 };
 
 // Writes a segment from `entries`, which must be sorted by (key asc, ts desc)
@@ -117,6 +120,8 @@ class Segment {
   uint64_t replaces_hi() const { return replaces_hi_; }
   // The blob file its overflow values are in (0: none).
   uint64_t blob_file() const { return blob_file_; }
+  // Whether its entries are in key-major order (else interleaved).
+  bool key_major() const { return key_major_; }
 
   // Checks the index checksum once; later calls return the first answer.
   absl::Status EnsureIndex() const {
@@ -174,6 +179,15 @@ class Segment {
   }
   // Whether the page holding `offset` is in memory (1, 0; -1: unknown).
   int Resident(uint64_t offset) const { return map_->Resident(offset); }
+  // See MappedRegion::Missing and MappedRegion::Advise.
+  int64_t Missing(uint64_t offset, uint64_t length, size_t* first,
+                  size_t* end) const {
+    return map_->Missing(offset, length, first, end);
+  }
+  void Advise(uint64_t offset, uint64_t length,
+              MappedRegion::Advice advice) const {
+    map_->Advise(offset, length, advice);
+  }
 
   // This file's id in `m` (the DB's locality manager), registered on the
   // first call; unregistered when the segment goes.
@@ -213,6 +227,7 @@ class Segment {
   uint64_t replaces_lo_ = 0;
   uint64_t replaces_hi_ = 0;
   uint64_t blob_file_ = 0;
+  bool key_major_ = false;
   uint64_t index_checksum_ = 0;
   mutable std::atomic<int> index_state_{0};  // 0 unchecked, 1 good, 2 bad.
   mutable std::once_flag locality_once_;

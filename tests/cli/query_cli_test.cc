@@ -100,6 +100,18 @@ TEST_F(QueryCliTest, StatsAndPrefetchSwitch) {
   EXPECT_NE(on.err.find("prefetch calls"), std::string::npos) << on;
   EXPECT_NE(off.err.find("prefetch calls 0 "), std::string::npos) << off;
   EXPECT_EQ(on.err.find("prefetch calls 0 "), std::string::npos) << on;
+  // The adaptive prefetcher: the same rows; what it saw is counted.
+  RunResult adaptive = big({"--stats", "--prefetcher", "on", "V().out().out()"});
+  EXPECT_EQ(adaptive.exit_code, 0) << adaptive;
+  EXPECT_EQ(adaptive.out, on.out);
+  EXPECT_NE(adaptive.err.find("kv: hint calls"), std::string::npos) << adaptive;
+  EXPECT_EQ(adaptive.err.find(" of 0 sampled"), std::string::npos) << adaptive;
+  EXPECT_NE(on.err.find(" of 0 sampled"), std::string::npos)
+      << "off by default: nothing tracked\n" << on;
+  RunResult bad = big({"--prefetcher", "maybe", "V()"});
+  EXPECT_EQ(bad.exit_code, 2) << bad;
+  EXPECT_NE(bad.err.find("--prefetcher takes on or off"), std::string::npos)
+      << bad;
 }
 
 TEST(QueryCliHelpTest, Help) {

@@ -117,6 +117,8 @@ class ModelRun {
     ::testing::Test::RecordProperty("background_compactions",
                                     static_cast<int>(bg_compactions_));
     EXPECT_GT(bg_compactions_, 0u) << "background compactions";
+    EXPECT_TRUE(key_major_seen_) << "segments in key-major order";
+    EXPECT_TRUE(mixed_orders_seen_) << "segments of both orders at once";
     EXPECT_GT(ingests_, 5);
     EXPECT_GT(gc_dropped_, 0u) << "versions dropped by version GC";
     if (config_.seal_threshold_bytes <= (16 << 10)) {
@@ -156,6 +158,14 @@ class ModelRun {
       o.seal_threshold_bytes = thresholds[rng_() % 2];
       o.sync_mode = rng_() % 2 ? SyncMode::kNever : SyncMode::kAlways;
     }
+    // The physical order of new segments changes from open to open, so the
+    // database holds segments of both orders (a merge rewrites them in the
+    // current one); the adaptive prefetcher is on now and then. No read may
+    // tell.
+    o.physical_order = (seed_ + reopens_) % 2 == 1
+                           ? Options::PhysicalOrder::kKeyMajor
+                           : Options::PhysicalOrder::kInterleaved;
+    o.adaptive_prefetch = (seed_ + reopens_) % 3 == 0;
     o.read_only = read_only;
     ASSERT_OK_AND_ASSIGN(db_, DB::Open(dir_.path(), o));
     ASSERT_OK_AND_ASSIGN(Snapshot s, db_->GetSnapshot());
@@ -163,7 +173,11 @@ class ModelRun {
   }
 
   void Reopen(bool read_only_first) {
-    bg_compactions_ += db_->GetStats().background_compactions;
+    const Stats st = db_->GetStats();
+    bg_compactions_ += st.background_compactions;
+    key_major_seen_ |= st.key_major_segments > 0;
+    mixed_orders_seen_ |=
+        st.key_major_segments > 0 && st.key_major_segments < st.segments;
     if (rng_() % 2 == 0) {
       ASSERT_OK(db_->Close());
       EXPECT_STATUS_CODE(db_->Put("x", "y"),
@@ -636,6 +650,8 @@ class ModelRun {
   int auto_seals_ = 0;
   bool last_step_wrote_ = false;
   uint64_t bg_compactions_ = 0;
+  bool key_major_seen_ = false;
+  bool mixed_orders_seen_ = false;
   int ingests_ = 0;
   uint64_t gc_dropped_ = 0;
 };

@@ -202,5 +202,164 @@ TEST(LocalityTest, ThreadsRecordWithoutBlocking) {
   EXPECT_GT(c.hits, 4 * 16000u);
 }
 
+TEST(LocalityTest, ClaimsCountEachPageOnceUntilTouchedOrExpired) {
+  LocalityManager::Config c;
+  c.decay_every = 1024;  // The claim window turns over with the heat.
+  LocalityManager m(c);
+  const uint32_t f = m.Register(kFile);
+  // Pages 10..19 claimed: all new.
+  LocalityManager::Range r = m.Claim(f, 10 * kPage, 10 * kPage);
+  EXPECT_EQ(r.offset, 10 * kPage);
+  EXPECT_EQ(r.length, 10 * kPage);
+  EXPECT_EQ(m.counters().advised_pages, 10u);
+  // Claimed again: nothing new to advise.
+  EXPECT_TRUE(m.Claim(f, 10 * kPage, 10 * kPage).empty());
+  // 15..24: only 20..24 are new, and that is what comes back.
+  r = m.Claim(f, 15 * kPage, 10 * kPage);
+  EXPECT_EQ(r.offset, 20 * kPage);
+  EXPECT_EQ(r.length, 5 * kPage);
+  EXPECT_EQ(m.counters().advised_pages, 15u);
+  // Touching claimed pages uses them, once each; other pages count nothing.
+  m.Record(f, 12 * kPage, 2 * kPage, /*predict=*/false);  // 12, 13.
+  m.Record(f, 12 * kPage + 100, 8, /*predict=*/false);     // 12 again.
+  m.Record(f, 500 * kPage, kPage, /*predict=*/false);
+  EXPECT_EQ(m.counters().used_pages, 2u);
+  // A used page can be claimed again.
+  r = m.Claim(f, 12 * kPage, kPage);
+  EXPECT_EQ(r.length, kPage);
+  EXPECT_EQ(m.counters().advised_pages, 16u);
+  // The first turn of the window keeps the claims (one more window to be
+  // touched in); the second expires what is left: 16 - 2 = 14 pages...
+  for (int i = 0; i < 1024; ++i) m.Record(f, 900 * kPage, 8, false);
+  EXPECT_EQ(m.counters().expired_pages, 0u);
+  m.Record(f, 14 * kPage, 8, false);  // ... less this one, used in time.
+  EXPECT_EQ(m.counters().used_pages, 3u);
+  for (int i = 0; i < 1024; ++i) m.Record(f, 900 * kPage, 8, false);
+  EXPECT_EQ(m.counters().expired_pages, 13u);
+  m.Record(f, 15 * kPage, 8, false);  // Too late: not used.
+  EXPECT_EQ(m.counters().used_pages, 3u);
+  // ExpireClaims (the caller dropped the pages) and Unregister expire all.
+  EXPECT_FALSE(m.Claim(f, 0, 4 * kPage).empty());
+  m.ExpireClaims();
+  EXPECT_EQ(m.counters().expired_pages, 17u);
+  EXPECT_FALSE(m.Claim(f, 0, 2 * kPage).empty());
+  m.Unregister(f);
+  EXPECT_EQ(m.counters().expired_pages, 19u);
+  const auto k = m.counters();
+  EXPECT_EQ(k.advised_pages, k.used_pages + k.expired_pages);
+}
+
+TEST(LocalityTest, ClaimsStayInsideTheFileAndTheRange) {
+  LocalityManager m;
+  const uint32_t f = m.Register(10 * kPage + 100);
+  const LocalityManager::Range r = m.Claim(f, 9 * kPage + 50, 100 * kPage);
+  EXPECT_EQ(r.offset, 9 * kPage + 50);
+  EXPECT_EQ(r.offset + r.length, 10 * kPage + 100);
+  EXPECT_EQ(m.counters().advised_pages, 2u);
+  EXPECT_TRUE(m.Claim(f, 20 * kPage, kPage).empty());
+  // Across bitmap words (64 pages each).
+  const LocalityManager::Range w = m.Claim(f, 0, 9 * kPage);
+  EXPECT_EQ(w.length, 9 * kPage);
+  LocalityManager big;
+  const uint32_t g = big.Register(kFile);
+  const LocalityManager::Range x = big.Claim(g, 60 * kPage, 200 * kPage);
+  EXPECT_EQ(x.length, 200 * kPage);
+  EXPECT_EQ(big.counters().advised_pages, 200u);
+  const LocalityManager::Range y = big.Claim(g, 0, 300 * kPage);
+  EXPECT_EQ(big.counters().advised_pages, 300u);
+  EXPECT_EQ(y.offset, 0u);  // 0..59 and 260..299 are new: the span of both.
+  EXPECT_EQ(y.length, 300 * kPage);
+}
+
+TEST(LocalityTest, PredictionsFoundResidentBackOffExponentially) {
+  LocalityManager m;
+  const uint32_t f = m.Register(kFile);
+  // A sequential scan whose every prediction the caller finds resident.
+  uint64_t given = 0;
+  for (uint64_t off = 0; off < 8000 * kPage; off += kPage) {
+    const LocalityManager::Prediction p = m.Record(f, off, kPage);
+    if (!p.range.empty()) {
+      ++given;
+      m.Feedback(f, /*all_resident=*/true);
+    }
+  }
+  const auto c = m.counters();
+  EXPECT_GT(c.suppressed, 0u);
+  // Skips of 1, 2, 4, ... 64 after each prediction handed out.
+  ASSERT_GE(given, 2u);
+  EXPECT_GE(c.suppressed + 1, uint64_t{1} << (given - 1));
+  EXPECT_EQ(c.predictions, given);
+  // Pages that were not resident end the back-off at once.
+  LocalityManager n;
+  const uint32_t g = n.Register(kFile);
+  uint64_t given_n = 0;
+  for (uint64_t off = 0; off < 8000 * kPage; off += kPage) {
+    const LocalityManager::Prediction p = n.Record(g, off, kPage);
+    if (!p.range.empty()) {
+      ++given_n;
+      n.Feedback(g, /*all_resident=*/false);
+    }
+  }
+  EXPECT_EQ(n.counters().suppressed, 0u);
+  EXPECT_GT(given_n, given);
+}
+
+TEST(LocalityTest, ALongScanIsAdvisedSequentialUntilItEnds) {
+  LocalityManager m;
+  const uint32_t f = m.Register(kFile);
+  int sequential = 0;
+  uint64_t from = 0;
+  for (uint64_t i = 0; i < 200; ++i) {
+    const LocalityManager::Prediction p = m.Record(f, i * kPage, kPage);
+    EXPECT_TRUE(p.normal.empty());
+    if (!p.sequential.empty()) {
+      ++sequential;
+      from = p.sequential.offset;
+      EXPECT_EQ(p.sequential.offset + p.sequential.length, kFile);
+      EXPECT_GE(i, m.config().long_scan_run);
+    }
+  }
+  EXPECT_EQ(sequential, 1) << "once per scan";
+  EXPECT_EQ(m.counters().long_scans, 1u);
+  // A jump elsewhere ends it: the same range goes back to normal.
+  const LocalityManager::Prediction p = m.Record(f, 10000 * kPage, kPage);
+  EXPECT_EQ(p.normal.offset, from);
+  EXPECT_EQ(p.normal.offset + p.normal.length, kFile);
+  // A short scan never counts as long.
+  LocalityManager n;
+  const uint32_t g = n.Register(kFile);
+  for (uint64_t i = 0; i + 1 < n.config().long_scan_run; ++i) {
+    EXPECT_TRUE(n.Record(g, i * kPage, kPage).sequential.empty());
+  }
+}
+
+TEST(LocalityTest, RegionsThatCoolDownAreHandedOutOnce) {
+  LocalityManager::Config c;
+  c.region_shift = 16;  // 64 KiB regions.
+  c.decay_every = 256;
+  LocalityManager m(c);
+  const uint32_t f = m.Register(uint64_t{1} << 20);  // 16 regions.
+  // Regions 2 and 3 touched a little (heat 1 each after a period), region
+  // 8 a lot; then only region 8.
+  for (int i = 0; i < 2; ++i) {
+    m.Record(f, 2 << 16, 64, false);
+    m.Record(f, 3 << 16, 64, false);
+  }
+  for (int i = 0; i < 252; ++i) m.Record(f, 8 << 16, 64, false);  // 256: decay.
+  EXPECT_FALSE(m.HasCold(f)) << "2 -> 1 and 2 -> 1: not cold yet";
+  for (int i = 0; i < 256; ++i) m.Record(f, 8 << 16, 64, false);
+  ASSERT_TRUE(m.HasCold(f));
+  const std::vector<LocalityManager::Range> cold = m.TakeCold(f);
+  ASSERT_EQ(cold.size(), 1u) << "adjacent regions merge";
+  EXPECT_EQ(cold[0].offset, uint64_t{2} << 16);
+  EXPECT_EQ(cold[0].length, uint64_t{2} << 16);
+  EXPECT_EQ(m.counters().cooled_bytes, uint64_t{2} << 16);
+  EXPECT_FALSE(m.HasCold(f));
+  EXPECT_TRUE(m.TakeCold(f).empty());
+  // Region 8 stays hot; nothing else cools again.
+  for (int i = 0; i < 1024; ++i) m.Record(f, 8 << 16, 64, false);
+  EXPECT_FALSE(m.HasCold(f));
+}
+
 }  // namespace
 }  // namespace zverse::kv::internal

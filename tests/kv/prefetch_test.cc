@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <filesystem>
 #include <cstdint>
 #include <map>
@@ -54,6 +55,19 @@ class RecordingEnv : public EnvWrapper {
     std::lock_guard<std::mutex> l(mu_);
     return std::exchange(calls_, {});
   }
+  // Advise calls (madvise other than WILLNEED), with their advice.
+  struct AdviseCall {
+    size_t offset;
+    size_t length;
+    MappedRegion::Advice advice;
+  };
+  std::vector<AdviseCall> TakeAdvice() {
+    std::lock_guard<std::mutex> l(mu_);
+    return std::exchange(advice_, {});
+  }
+  // Whether mappings answer Missing (mincore); by default they cannot tell
+  // (-1), so that every prediction is advised and recorded.
+  void set_forward_missing(bool on) { forward_missing_ = on; }
 
  private:
   class Region : public MappedRegion {
@@ -73,6 +87,18 @@ class RecordingEnv : public EnvWrapper {
       r_->DontNeed(offset, length);
     }
     int Resident(size_t offset) const override { return r_->Resident(offset); }
+    int64_t Missing(size_t offset, size_t length, size_t* first,
+                    size_t* end) const override {
+      if (!env_->forward_missing_) return -1;
+      return r_->Missing(offset, length, first, end);
+    }
+    void Advise(size_t offset, size_t length, Advice advice) const override {
+      {
+        std::lock_guard<std::mutex> l(env_->mu_);
+        env_->advice_.push_back(AdviseCall{offset, length, advice});
+      }
+      r_->Advise(offset, length, advice);
+    }
 
    private:
     RecordingEnv* env_;
@@ -81,6 +107,8 @@ class RecordingEnv : public EnvWrapper {
 
   std::mutex mu_;
   std::vector<Call> calls_;
+  std::vector<AdviseCall> advice_;
+  std::atomic<bool> forward_missing_{false};
 };
 
 std::string Key(int group, int i) {
@@ -347,6 +375,107 @@ TEST_F(PrefetchTest, RandomGetsPredictLittle) {
   const Stats st = db_->GetStats();
   EXPECT_EQ(st.locality_records, 5000u);
   EXPECT_LT(st.adaptive_predictions, 5000u / 50);
+}
+
+TEST_F(PrefetchTest, HintsCountForTheAccuracyAndAreNotAdvisedTwice) {
+  ASSERT_NO_FATAL_FAILURE(Open());
+  ASSERT_NO_FATAL_FAILURE(Fill(400));
+  db_->SetLocalityStats(true);
+  ASSERT_OK_AND_ASSIGN(Snapshot snap, db_->GetSnapshot());
+  std::vector<std::string> keys;  // (KeyRange holds views.)
+  for (int g = 0; g < 400; g += 8) {
+    keys.push_back(Key(g, 0));
+    keys.push_back(Key(g, 0) + std::string(1, '\0'));
+  }
+  std::vector<KeyRange> ranges;
+  for (size_t i = 0; i < keys.size(); i += 2) {
+    ranges.push_back(KeyRange{keys[i], keys[i + 1]});
+  }
+  env_.TakeCalls();
+  const PrefetchStats first = snap.Prefetch(ranges);
+  EXPECT_GT(first.bytes, 0u);
+  const Stats a = db_->GetStats();
+  EXPECT_EQ(a.prefetched_pages * 4096, first.bytes)
+      << "every advised page is claimed once";
+  ASSERT_FALSE(env_.TakeCalls().empty());
+  // The same hints again: their pages are claimed, nothing is advised.
+  const PrefetchStats again = snap.Prefetch(ranges);
+  EXPECT_EQ(again.bytes, 0u);
+  EXPECT_TRUE(env_.TakeCalls().empty());
+  EXPECT_EQ(db_->GetStats().prefetched_pages, a.prefetched_pages);
+  // Reading the keys uses the pages: the hint named only the version a read
+  // takes (one segment of the three), so most pages are used.
+  for (const KeyRange& r : ranges) ASSERT_OK(snap.Get(r.start).status());
+  const Stats b = db_->GetStats();
+  EXPECT_GT(b.prefetch_used_pages, 0u);
+  EXPECT_LE(b.prefetch_used_pages, b.prefetched_pages);
+  EXPECT_GE(2 * b.prefetch_used_pages, b.prefetched_pages)
+      << "used " << b.prefetch_used_pages << " of " << b.prefetched_pages;
+  // Dropped from memory, the claims expire, and the hints advise again.
+  ASSERT_OK(db_->DropCaches());
+  EXPECT_EQ(db_->GetStats().prefetch_expired_pages,
+            b.prefetched_pages - b.prefetch_used_pages);
+  EXPECT_GT(snap.Prefetch(ranges).bytes, 0u);
+  // Without statistics nothing is claimed, and everything is advised.
+  db_->SetLocalityStats(false);
+  EXPECT_EQ(snap.Prefetch(ranges).bytes, first.bytes);
+}
+
+TEST_F(PrefetchTest, OneKeyHintsSkipKeysWhoseNewestVersionIsUnsealed) {
+  ASSERT_NO_FATAL_FAILURE(Open());
+  ASSERT_NO_FATAL_FAILURE(Fill(50));
+  ASSERT_OK(db_->Put(Key(7, 0), "newer, in the log"));
+  ASSERT_OK_AND_ASSIGN(Snapshot snap, db_->GetSnapshot());
+  const std::string k = Key(7, 0), k_end = k + std::string(1, '\0');
+  EXPECT_EQ(snap.Prefetch({KeyRange{k, k_end}}).bytes, 0u);
+  const std::string other = Key(8, 0), other_end = other + std::string(1, '\0');
+  EXPECT_GT(snap.Prefetch({KeyRange{other, other_end}}).bytes, 0u);
+}
+
+TEST_F(PrefetchTest, WarmPagesAreNotAdvisedAndThePredictionsBackOff) {
+  env_.set_forward_missing(true);
+  ASSERT_NO_FATAL_FAILURE(Open(/*hints=*/true, /*adaptive=*/true));
+  WriteBatch b;
+  for (int i = 0; i < 20000; ++i) {
+    b.Put(absl::StrFormat("k%06d", i), std::string(200, 'a' + i % 26));
+  }
+  ASSERT_OK(db_->Write(b));
+  ASSERT_OK(db_->Seal());
+  ASSERT_OK_AND_ASSIGN(Snapshot snap, db_->GetSnapshot());
+  size_t n = 0;
+  auto scan = [&] {
+    return snap.Scan("", "", [&](const Record&) {
+      ++n;
+      return true;
+    });
+  };
+  ASSERT_OK(scan());  // Now every page is in memory.
+  env_.TakeCalls();
+  env_.TakeAdvice();
+  const Stats before = db_->GetStats();
+  ASSERT_OK(scan());
+  const Stats after = db_->GetStats();
+  EXPECT_EQ(n, 40000u);
+  const uint64_t handed = after.adaptive_predictions - before.adaptive_predictions;
+  const uint64_t skipped = after.adaptive_suppressed - before.adaptive_suppressed;
+  EXPECT_GT(handed + skipped, 2u);
+  EXPECT_GT(skipped, 0u) << "resident predictions back off";
+  EXPECT_TRUE(env_.TakeCalls().empty()) << "nothing to read: nothing advised";
+  EXPECT_EQ(after.adaptive_prefetch_bytes, before.adaptive_prefetch_bytes);
+  // The scan is long: its part of the file was advised sequential (once per
+  // scan), and a read elsewhere ends that.
+  EXPECT_GE(after.sequential_advice, 2u);
+  // (The second scan's first page ended the first scan's advice.)
+  std::vector<RecordingEnv::AdviseCall> advice = env_.TakeAdvice();
+  ASSERT_EQ(advice.size(), 2u);
+  EXPECT_EQ(advice[0].advice, MappedRegion::Advice::kNormal);
+  EXPECT_EQ(advice[1].advice, MappedRegion::Advice::kSequential);
+  EXPECT_EQ(advice[1].offset + advice[1].length, advice[0].offset + advice[0].length)
+      << "to the end of the file";
+  ASSERT_OK(snap.Get("k000000").status());
+  advice = env_.TakeAdvice();
+  ASSERT_EQ(advice.size(), 1u);
+  EXPECT_EQ(advice[0].advice, MappedRegion::Advice::kNormal);
 }
 
 TEST_F(PrefetchTest, DropCachesEvictsTheFilesPages) {
