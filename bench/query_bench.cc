@@ -23,16 +23,11 @@
 //               [--ldbc DIR|none] [--json FILE] [--markdown FILE]
 //               [--adaptive on|off]
 
-#include <unistd.h>
-
 #include <algorithm>
-#include <cmath>
 #include <cstdint>
 #include <cstdio>
 #include <fstream>
-#include <functional>
-#include <memory>
-#include <random>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -40,15 +35,12 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
-#include "absl/strings/str_split.h"
 #include "bench/bench_util.h"
-#include "boost/graph/compressed_sparse_row_graph.hpp"
+#include "bench/query_workloads.h"
 #include "graph/graph_db.h"
 #include "graph/loader.h"
 #include "kv/db.h"
-#include "kv/status_macros.h"
 #include "query/ldbc.h"
-#include "query/traversal.h"
 
 namespace zverse::bench {
 namespace {
@@ -90,28 +82,6 @@ struct Config {
   bool adaptive = false;
 };
 
-struct Timing {
-  double median_us = 0;
-  double p99_us = 0;
-  double ops_per_s = 0;
-  uint64_t calls = 0;
-};
-
-Timing Summarize(std::vector<double> seconds) {
-  Timing t;
-  t.calls = seconds.size();
-  if (seconds.empty()) return t;
-  double total = 0;
-  for (double s : seconds) total += s;
-  std::sort(seconds.begin(), seconds.end());
-  t.median_us = Median(seconds) * 1e6;
-  const size_t k = static_cast<size_t>(
-      std::ceil(0.99 * static_cast<double>(seconds.size())));
-  t.p99_us = seconds[std::max<size_t>(k, 1) - 1] * 1e6;
-  t.ops_per_s = total > 0 ? static_cast<double>(seconds.size()) / total : 0;
-  return t;
-}
-
 struct Result {
   std::string workload;
   std::string graph;
@@ -126,160 +96,9 @@ int Fail(const absl::Status& s) {
   return 1;
 }
 
-// --- The generated graph and its CSR floor -------------------------------
-
-using Csr = boost::compressed_sparse_row_graph<boost::directedS>;
-
-struct Generated {
-  std::vector<std::pair<uint64_t, uint64_t>> edges;
-  std::vector<uint64_t> ids;  // Vertices that have an edge.
-};
-
-Generated Generate(const Config& c) {
-  Generated g;
-  uint64_t state = c.seed;
-  auto next = [&state] { return Mix64(state++); };
-  g.edges.reserve(c.edges);
-  for (uint64_t i = 0; i < c.edges; ++i) {
-    const double u = static_cast<double>(next() >> 11) * 0x1.0p-53;
-    const uint64_t a =
-        static_cast<uint64_t>(static_cast<double>(c.vertices) * u * u);
-    const uint64_t b = next() % c.vertices;
-    g.edges.emplace_back(a, b);
-  }
-  std::vector<bool> seen(c.vertices);
-  for (const auto& [a, b] : g.edges) seen[a] = seen[b] = true;
-  for (uint64_t v = 0; v < c.vertices; ++v) {
-    if (seen[v]) g.ids.push_back(v);
-  }
-  return g;
-}
-
-// Distinct vertices within k hops of s (s excluded), on the CSR.
-uint64_t CsrKHop(const Csr& g, uint64_t s, int k, std::vector<int>* depth,
-                 std::vector<uint64_t>* touched) {
-  for (uint64_t v : *touched) (*depth)[v] = -1;
-  touched->clear();
-  std::vector<uint64_t> frontier = {s}, next;
-  (*depth)[s] = 0;
-  touched->push_back(s);
-  uint64_t count = 0;
-  for (int d = 1; d <= k && !frontier.empty(); ++d) {
-    next.clear();
-    for (uint64_t u : frontier) {
-      for (auto [e, end] = boost::out_edges(u, g); e != end; ++e) {
-        const uint64_t w = boost::target(*e, g);
-        if ((*depth)[w] >= 0) continue;
-        (*depth)[w] = d;
-        touched->push_back(w);
-        next.push_back(w);
-        ++count;
-      }
-    }
-    frontier.swap(next);
-  }
-  return count;
-}
-
-// --- Runs -----------------------------------------------------------------
-
-// Times `call` for each index in [0, n), warm or cold, with the hints on or
-// off. `call` returns a check value or an error.
-absl::StatusOr<Timing> Measure(graph::GraphDb* db, bool cold, bool prefetch,
-                               uint64_t n,
-                               const std::function<absl::Status(
-                                   const graph::GraphSnapshot&,
-                                   const query::TraversalOptions&, uint64_t)>&
-                                   call) {
-  query::TraversalOptions options;
-  options.prefetch = prefetch;
-  ZVERSE_ASSIGN_OR_RETURN(graph::GraphSnapshot snap, db->GetSnapshot());
-  if (!cold) {
-    // Warm means warm: one untimed pass first (an earlier cold run dropped
-    // the pages).
-    for (uint64_t i = 0; i < n; ++i) ZVERSE_RETURN_IF_ERROR(call(snap, options, i));
-  }
-  std::vector<double> seconds;
-  seconds.reserve(n);
-  for (uint64_t i = 0; i < n; ++i) {
-    if (cold) ZVERSE_RETURN_IF_ERROR(db->kv()->DropCaches());
-    Stopwatch w;
-    ZVERSE_RETURN_IF_ERROR(call(snap, options, i));
-    seconds.push_back(w.Seconds());
-  }
-  return Summarize(std::move(seconds));
-}
-
 std::string Cell(const Timing& t) {
   return absl::StrFormat("%.1f | %.1f | %s", t.median_us, t.p99_us,
                          FormatRate(t.ops_per_s));
-}
-
-std::string TimingJson(const Timing& t) {
-  return absl::StrCat("{\"median_us\": ", JsonNumber(t.median_us),
-                      ", \"p99_us\": ", JsonNumber(t.p99_us),
-                      ", \"ops_per_s\": ", JsonNumber(t.ops_per_s),
-                      ", \"calls\": ", t.calls, "}");
-}
-
-// The LDBC parameters of each read: substitution files for IC, ids from the
-// data for IS.
-struct LdbcCase {
-  query::ldbc::Query q;
-  std::vector<std::vector<std::string>> params;
-};
-
-std::vector<std::vector<std::string>> ParamFile(const std::string& path) {
-  std::vector<std::vector<std::string>> out;
-  std::ifstream in(path);
-  std::string line;
-  std::getline(in, line);
-  while (std::getline(in, line)) {
-    if (!line.empty()) out.push_back(absl::StrSplit(line, '|'));
-  }
-  return out;
-}
-
-absl::StatusOr<std::vector<LdbcCase>> LdbcCases(const graph::GraphSnapshot& snap,
-                                                const std::string& params_dir,
-                                                uint64_t seed) {
-  using Q = query::ldbc::Query;
-  std::mt19937_64 rng(seed);
-  std::vector<std::vector<std::string>> persons, messages;
-  for (const char* label : {"Person", "Post", "Comment"}) {
-    ZVERSE_ASSIGN_OR_RETURN(std::vector<graph::VertexId> ids,
-                            query::Traversal(snap).VLabel(label).Ids());
-    std::shuffle(ids.begin(), ids.end(), rng);
-    if (ids.size() > 100) ids.resize(100);
-    for (graph::VertexId v : ids) {
-      (std::string(label) == "Person" ? persons : messages)
-          .push_back({absl::StrCat(graph::LdbcOriginalId(v))});
-    }
-  }
-  std::vector<LdbcCase> cases = {
-      {Q::kIs1, persons},  {Q::kIs2, persons},  {Q::kIs3, persons},
-      {Q::kIs4, messages}, {Q::kIs5, messages}, {Q::kIs6, messages},
-      {Q::kIs7, messages},
-      {Q::kIc1, ParamFile(params_dir + "/interactive_1_param.txt")},
-      {Q::kIc2, ParamFile(params_dir + "/interactive_2_param.txt")},
-      {Q::kIc9, ParamFile(params_dir + "/interactive_9_param.txt")},
-      {Q::kIc13, ParamFile(params_dir + "/interactive_13_param.txt")},
-  };
-  for (const LdbcCase& c : cases) {
-    if (c.params.empty()) {
-      return absl::NotFoundError(absl::StrCat(
-          "no parameters for ", std::string(query::ldbc::QueryName(c.q)),
-          " under ", params_dir));
-    }
-  }
-  return cases;
-}
-
-std::string DefaultLdbcDir() {
-  const char* env = std::getenv("ZVERSE_DATASETS");
-  const std::string root = env != nullptr ? std::string(env)
-                                          : std::string("../shared/datasets");
-  return root + "/ldbc-snb/interactive-v1-tiny/csv_composite-longdateformatter";
 }
 
 int Run(int argc, char** argv) {
@@ -333,76 +152,37 @@ int Run(int argc, char** argv) {
   std::vector<Result> results;
 
   // --- The generated graph.
-  const Generated gen = Generate(c);
+  const GeneratedGraph gen = GenerateGraph(c.vertices, c.edges, c.seed);
   {
-    const std::string file = *scratch + "/edges.txt";
-    {
-      std::ofstream out(file);
-      for (const auto& [a, b] : gen.edges) out << a << ' ' << b << '\n';
-      if (!out) return Fail(absl::InternalError("cannot write " + file));
-    }
     graph::GraphOptions options;
     options.kv.sync_mode = kv::SyncMode::kNever;
     options.kv.adaptive_prefetch = c.adaptive;
     auto db = graph::GraphDb::Open(*scratch + "/generated", options);
     if (!db.ok()) return Fail(db.status());
     Stopwatch load;
-    auto stats = graph::LoadEdgeList(db->get(), {file, /*directed=*/false});
+    auto stats = LoadGeneratedGraph(db->get(), gen, *scratch + "/edges.txt");
     if (!stats.ok()) return Fail(stats.status());
-    if (absl::Status s = (*db)->kv()->Sync(); !s.ok()) return Fail(s);
     std::fprintf(stderr, "[query_bench] generated graph: %llu vertices, %llu "
                          "stored edges, loaded in %.1f s\n",
                  static_cast<unsigned long long>(stats->vertices),
                  static_cast<unsigned long long>(stats->edges), load.Seconds());
-    // The floor: both arcs of every edge, like the stored graph.
-    std::vector<std::pair<uint64_t, uint64_t>> arcs;
-    arcs.reserve(2 * gen.edges.size());
-    for (const auto& [a, b] : gen.edges) {
-      arcs.emplace_back(a, b);
-      if (a != b) arcs.emplace_back(b, a);
-    }
-    std::sort(arcs.begin(), arcs.end());
-    arcs.erase(std::unique(arcs.begin(), arcs.end()), arcs.end());
-    const Csr csr(boost::edges_are_sorted, arcs.begin(), arcs.end(),
-                  c.vertices);
-    arcs = {};
-    std::mt19937_64 rng(c.seed);
-    std::vector<uint64_t> starts(std::max(c.starts, c.cold_starts));
-    for (uint64_t& s : starts) s = gen.ids[rng() % gen.ids.size()];
-    std::vector<int> depth(c.vertices, -1);
-    std::vector<uint64_t> touched;
+    const Csr csr = BuildUndirectedCsr(gen, c.vertices);
+    const std::vector<uint64_t> starts =
+        SampleStarts(gen, std::max(c.starts, c.cold_starts), c.seed);
     for (int k = 1; k <= 3; ++k) {
       Result r;
       r.workload = absl::StrCat("khop", k);
       r.graph = absl::StrFormat("generated %s edges", FormatRate(
                                     static_cast<double>(c.edges)));
       // The floor, warm.
-      std::vector<uint64_t> want(starts.size());
       std::vector<double> floor;
-      for (size_t i = 0; i < starts.size(); ++i) {
-        Stopwatch w;
-        want[i] = CsrKHop(csr, starts[i], k, &depth, &touched);
-        floor.push_back(w.Seconds());
-      }
+      const std::vector<uint64_t> want = CsrKHopCounts(csr, starts, k, &floor);
       floor.resize(std::min<size_t>(floor.size(), c.starts));
-      auto call = [&](const graph::GraphSnapshot& snap,
-                      const query::TraversalOptions& o,
-                      uint64_t i) -> absl::Status {
-        ZVERSE_ASSIGN_OR_RETURN(
-            size_t n, query::Traversal(snap, o).V(starts[i])
-                          .Repeat(query::Direction::kOut, "", 1, k).Count());
-        if (n != want[i]) {
-          return absl::InternalError(absl::StrCat(
-              "WRONG: ", k, "-hop count from ", starts[i], " is ", n,
-              ", the CSR says ", want[i]));
-        }
-        return absl::OkStatus();
-      };
+      const WorkloadCall call = KHopCall(k, starts, want);
       for (bool cold : {false, true}) {
         Result x = r;
         x.cache = cold ? "cold" : "warm";
         const uint64_t n = cold ? c.cold_starts : c.starts;
-        // Alternate the order of on and off between the two caches.
         auto on = Measure(db->get(), cold, true, n, call);
         auto off = Measure(db->get(), cold, false, n, call);
         if (!on.ok() || !off.ok()) {
@@ -420,8 +200,7 @@ int Run(int argc, char** argv) {
   }
 
   // --- The LDBC reads.
-  std::ifstream probe(c.ldbc + "/dynamic/person_0_0.csv");
-  if (c.ldbc != "none" && probe) {
+  if (LdbcDataPresent(c.ldbc)) {
     graph::GraphOptions options;
     options.kv.sync_mode = kv::SyncMode::kNever;
     options.kv.adaptive_prefetch = c.adaptive;
@@ -432,16 +211,10 @@ int Run(int argc, char** argv) {
     if (absl::Status s = (*db)->kv()->Sync(); !s.ok()) return Fail(s);
     auto snap = (*db)->GetSnapshot();
     if (!snap.ok()) return Fail(snap.status());
-    auto cases = LdbcCases(*snap, c.ldbc + "/../substitution_parameters",
-                           c.seed);
+    auto cases = LdbcCases(*snap, LdbcParamsDir(c.ldbc), c.seed);
     if (!cases.ok()) return Fail(cases.status());
     for (const LdbcCase& lc : *cases) {
-      auto call = [&](const graph::GraphSnapshot& s,
-                      const query::TraversalOptions& o,
-                      uint64_t i) -> absl::Status {
-        return query::ldbc::Run(s, lc.q, lc.params[i % lc.params.size()], o)
-            .status();
-      };
+      const WorkloadCall call = LdbcCall(lc);
       for (bool cold : {false, true}) {
         Result x;
         x.workload = std::string(query::ldbc::QueryName(lc.q));

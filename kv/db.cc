@@ -7,8 +7,10 @@
 #include <time.h>
 
 #include <algorithm>
-#include <chrono>
 #include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <functional>
 #include <cstring>
 #include <deque>
 #include <forward_list>
@@ -94,6 +96,79 @@ struct Version {
   }
 };
 
+// Workers that resolve prefetch hints off the readers' threads. Hints are
+// advice: when the queue is full a new one is dropped, and Stop drops what
+// is still queued.
+class HintPool {
+ public:
+  explicit HintPool(size_t threads) {
+    for (size_t i = 0; i < threads; ++i) {
+      threads_.emplace_back([this] { Loop(); });
+    }
+  }
+  ~HintPool() { Stop(); }
+  size_t threads() const { return threads_.size(); }
+
+  bool Submit(std::function<void()> job) {
+    {
+      std::lock_guard<std::mutex> l(mu_);
+      if (stop_ || queue_.size() >= kMaxQueued) return false;
+      queue_.push_back(std::move(job));
+      ++pending_;
+    }
+    cv_.notify_one();
+    return true;
+  }
+
+  // Waits until every job submitted so far has run (or was dropped).
+  void Wait() {
+    std::unique_lock<std::mutex> l(mu_);
+    idle_cv_.wait(l, [this] { return pending_ == 0; });
+  }
+
+  void Stop() {
+    {
+      std::lock_guard<std::mutex> l(mu_);
+      stop_ = true;
+      pending_ -= queue_.size();
+      queue_.clear();
+    }
+    cv_.notify_all();
+    idle_cv_.notify_all();
+    for (std::thread& t : threads_) {
+      if (t.joinable()) t.join();
+    }
+  }
+
+ private:
+  static constexpr size_t kMaxQueued = 1024;
+
+  void Loop() {
+    for (;;) {
+      std::function<void()> job;
+      {
+        std::unique_lock<std::mutex> l(mu_);
+        cv_.wait(l, [this] { return stop_ || !queue_.empty(); });
+        if (stop_) return;
+        job = std::move(queue_.front());
+        queue_.pop_front();
+      }
+      job();
+      job = nullptr;  // (Its snapshot goes before the count does.)
+      std::lock_guard<std::mutex> l(mu_);
+      if (--pending_ == 0) idle_cv_.notify_all();
+    }
+  }
+
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::condition_variable idle_cv_;
+  size_t pending_ = 0;  // Queued or running.
+  std::deque<std::function<void()>> queue_;
+  bool stop_ = false;
+  std::vector<std::thread> threads_;
+};
+
 // Shared by a DB and its snapshots (which may outlive it).
 struct PrefetchControl {
   std::atomic<bool> on{true};
@@ -109,6 +184,36 @@ struct PrefetchControl {
   std::atomic<uint64_t> resident_samples{0};  // Sampled with mincore,
   std::atomic<uint64_t> resident_hits{0};     // of them in memory.
   std::atomic<uint64_t> manager_nanos{0};     // In Touch, sampled.
+  std::atomic<uint64_t> queued{0};   // Hint ranges the workers took,
+  std::atomic<uint64_t> dropped{0};  // and dropped.
+
+  // The hint workers: started on the first background hint, stopped when
+  // the DB closes (snapshots that outlive it resolve hints themselves).
+  uint32_t threads = 0;  // Options::prefetch_threads.
+  std::shared_ptr<HintPool> Pool() {
+    std::lock_guard<std::mutex> l(pool_mu);
+    if (pool == nullptr && !closed && threads > 0) {
+      pool = std::make_shared<HintPool>(threads);
+    }
+    return pool;
+  }
+  bool Background() {
+    if (!adaptive.load(std::memory_order_relaxed) || threads == 0) return false;
+    std::lock_guard<std::mutex> l(pool_mu);
+    return !closed;
+  }
+  void StopPool() {
+    std::shared_ptr<HintPool> p;
+    {
+      std::lock_guard<std::mutex> l(pool_mu);
+      closed = true;
+      p = std::move(pool);
+    }
+    if (p != nullptr) p->Stop();
+  }
+  std::mutex pool_mu;
+  std::shared_ptr<HintPool> pool;
+  bool closed = false;
 };
 
 namespace {
@@ -117,8 +222,11 @@ namespace {
 // samples whether the page was in memory (the hit ratio), and the adaptive
 // prefetcher advises what the thread's pattern predicts, less the pages in
 // memory already or advised already.
+// (`before_read`: the page is about to be read for the first time, so that
+// its residency may be sampled; a point read's page was read already, by
+// the lookup, which samples itself, see SampledRead.)
 void Touch(PrefetchControl* c, const Segment& seg, uint64_t offset,
-           uint64_t length) {
+           uint64_t length, bool before_read) {
   if (c == nullptr) return;
   const bool adaptive = c->adaptive.load(std::memory_order_relaxed);
   if (!adaptive && !c->track.load(std::memory_order_relaxed)) return;
@@ -126,7 +234,7 @@ void Touch(PrefetchControl* c, const Segment& seg, uint64_t offset,
   const uint32_t id = seg.LocalityId(c->locality);
   thread_local uint64_t n = 0;
   const bool sample = (++n & 63) == 0;
-  if (sample) {
+  if (sample && before_read) {
     const int r = seg.Resident(offset);
     if (r >= 0) {
       c->resident_samples.fetch_add(1, std::memory_order_relaxed);
@@ -182,6 +290,40 @@ void Touch(PrefetchControl* c, const Segment& seg, uint64_t offset,
         std::memory_order_relaxed);
   }
 }
+// One read in 64 (per thread) while locality is tracked: the segments'
+// lookups check the pages they touch with mincore before reading them (see
+// internal::ResidencySample), and the totals go to the hit ratio.
+class SampledRead {
+ public:
+  explicit SampledRead(PrefetchControl* c) {
+    if (c == nullptr || (!c->adaptive.load(std::memory_order_relaxed) &&
+                         !c->track.load(std::memory_order_relaxed))) {
+      return;
+    }
+    thread_local uint64_t n = 0;
+    if ((++n & 63) != 0) return;
+    internal::ResidencySample& r = internal::ThreadResidencySample();
+    if (r.active) return;  // Nested.
+    r = internal::ResidencySample{};
+    r.active = true;
+    c_ = c;
+  }
+  ~SampledRead() { Finish(); }
+  // Ends the sample early (the rest of a scan is sampled per page).
+  void Finish() {
+    if (c_ == nullptr) return;
+    internal::ResidencySample& r = internal::ThreadResidencySample();
+    r.active = false;
+    c_->resident_samples.fetch_add(r.pages, std::memory_order_relaxed);
+    c_->resident_hits.fetch_add(r.resident, std::memory_order_relaxed);
+    c_ = nullptr;
+  }
+  SampledRead(const SampledRead&) = delete;
+  SampledRead& operator=(const SampledRead&) = delete;
+
+ private:
+  PrefetchControl* c_ = nullptr;
+};
 }  // namespace
 
 // The blob record overflow entry `e` refers to, in one of v's blob files,
@@ -378,8 +520,10 @@ class SourceCursor {
           const uint64_t off = seg_->DirOffset(j);
           // Once per page the scan enters.
           if ((off >> 12) != last_page_) {
+            // (The seek read the first page already.)
+            Touch(s_->prefetch, *seg_, off, uint64_t{1} << 12,
+                  /*before_read=*/last_page_ != UINT64_MAX);
             last_page_ = off >> 12;
-            Touch(s_->prefetch, *seg_, off, uint64_t{1} << 12);
           }
           Settle(seg_->Entry(off), seg_->DirTs(j));
           return;
@@ -498,6 +642,7 @@ class DBImpl {
     prefetch_->adaptive.store(options.adaptive_prefetch,
                               std::memory_order_relaxed);
     prefetch_->track.store(options.locality_stats, std::memory_order_relaxed);
+    prefetch_->threads = options.prefetch_threads;
     shard_count_ = std::clamp<size_t>(std::thread::hardware_concurrency(), 1, 64);
     shards_ = std::make_unique<ReadShard[]>(shard_count_);
   }
@@ -2164,6 +2309,8 @@ void DBImpl::SyncLoop() {
 }
 
 absl::Status DBImpl::Close() {
+  // Hints still queued are dropped; one being resolved finishes first.
+  prefetch_->StopPool();
   if (compact_thread_.joinable()) {
     // A background compaction under way gives up; its files go.
     stop_compaction_.store(true, std::memory_order_relaxed);
@@ -2565,6 +2712,8 @@ Stats DBImpl::GetStats() const {
         prefetch_->resident_samples.load(std::memory_order_relaxed);
     st.resident_hits = prefetch_->resident_hits.load(std::memory_order_relaxed);
     st.locality_nanos = prefetch_->manager_nanos.load(std::memory_order_relaxed);
+    st.prefetch_queued = prefetch_->queued.load(std::memory_order_relaxed);
+    st.prefetch_dropped = prefetch_->dropped.load(std::memory_order_relaxed);
     st.adaptive_suppressed = lc.suppressed;
     st.sequential_advice = lc.long_scans;
     st.cold_advised_bytes = lc.cooled_bytes;
@@ -2636,6 +2785,7 @@ absl::StatusOr<EntryView> FindEntry(const SnapshotState& s,
   Timestamp best_ts = 0;
   Location best;
   const uint64_t hash = internal::KeyHash(key);
+  SampledRead sampled(s.prefetch);
   if (s.version->mem->Count() > 0 && s.version->mem->MayContain(hash)) {
     if (const MemTable::Node* n =
             s.version->mem->Get(key, s.as_of, s.max_seq)) {
@@ -2660,7 +2810,8 @@ absl::StatusOr<EntryView> FindEntry(const SnapshotState& s,
   }
   if (!found) return absl::NotFoundError("key not found");
   if (best.seg != nullptr) {
-    Touch(s.prefetch, *best.seg, best.offset, internal::kEntryHeaderSize);
+    Touch(s.prefetch, *best.seg, best.offset, internal::kEntryHeaderSize,
+          /*before_read=*/false);
   }
   ZVERSE_ASSIGN_OR_RETURN(EntryView e, Load(s, best));
   if (e.key != key || e.ts != best_ts) {
@@ -2852,6 +3003,19 @@ absl::StatusOr<std::string_view> Snapshot::Get(std::string_view key) const {
   return r.value;
 }
 
+namespace {
+// Resolves the hints `ranges` for the snapshot `state` and advises their
+// pages (Snapshot::Prefetch, on the caller's thread or a worker's).
+PrefetchStats AdviseHints(const SnapshotState* state_,
+                          const std::vector<KeyRange>& ranges);
+}  // namespace
+
+bool Snapshot::PrefetchesInBackground() const {
+  return state_ != nullptr &&
+         state_->prefetch->on.load(std::memory_order_relaxed) &&
+         state_->prefetch->Background();
+}
+
 PrefetchStats Snapshot::Prefetch(const std::vector<KeyRange>& ranges) const {
   PrefetchStats stats;
   stats.ranges = ranges.size();
@@ -2859,6 +3023,42 @@ PrefetchStats Snapshot::Prefetch(const std::vector<KeyRange>& ranges) const {
       !state_->prefetch->on.load(std::memory_order_relaxed)) {
     return stats;
   }
+  PrefetchControl& c = *state_->prefetch;
+  std::shared_ptr<HintPool> pool;
+  if (c.Background()) pool = c.Pool();
+  if (pool == nullptr) return AdviseHints(state_.get(), ranges);
+  // A share for each worker (at least kMinShare ranges), its keys copied.
+  constexpr size_t kMinShare = 8;
+  const size_t shares = std::clamp<size_t>(ranges.size() / kMinShare, 1,
+                                           pool->threads());
+  for (size_t k = 0; k < shares; ++k) {
+    const size_t lo = ranges.size() * k / shares;
+    const size_t hi = ranges.size() * (k + 1) / shares;
+    auto keys = std::make_shared<std::vector<std::string>>();
+    keys->reserve(2 * (hi - lo));
+    for (size_t i = lo; i < hi; ++i) {
+      keys->emplace_back(ranges[i].start);
+      keys->emplace_back(ranges[i].end);
+    }
+    const bool queued = pool->Submit([state = state_, keys] {
+      std::vector<KeyRange> share(keys->size() / 2);
+      for (size_t i = 0; i < share.size(); ++i) {
+        share[i] = KeyRange{(*keys)[2 * i], (*keys)[2 * i + 1]};
+      }
+      AdviseHints(state.get(), share);
+    });
+    (queued ? stats.queued : stats.dropped) += hi - lo;
+  }
+  c.queued.fetch_add(stats.queued, std::memory_order_relaxed);
+  c.dropped.fetch_add(stats.dropped, std::memory_order_relaxed);
+  return stats;
+}
+
+namespace {
+PrefetchStats AdviseHints(const SnapshotState* state_,
+                          const std::vector<KeyRange>& ranges) {
+  PrefetchStats stats;
+  stats.ranges = ranges.size();
   struct Extent {
     size_t segment;  // Index into version->segments.
     uint64_t begin, end;
@@ -2967,6 +3167,7 @@ PrefetchStats Snapshot::Prefetch(const std::vector<KeyRange>& ranges) const {
   c.bytes.fetch_add(stats.bytes, std::memory_order_relaxed);
   return stats;
 }
+}  // namespace
 
 absl::Status Snapshot::Scan(std::string_view start, std::string_view end,
                             absl::FunctionRef<bool(const Record&)> fn) const {
@@ -2976,10 +3177,15 @@ absl::Status Snapshot::Scan(std::string_view start, std::string_view end,
   cursors.reserve(s.version->segments.size() + 1);
   cursors.emplace_back(&s, s.version->mem.get(), 0, start);
   int rank = 1;
-  for (const auto& seg : s.version->segments) {
-    if (seg->entry_count() == 0 || seg->min_ts() > s.as_of) continue;
-    ZVERSE_RETURN_IF_ERROR(seg->EnsureIndex());
-    cursors.emplace_back(&s, seg.get(), rank++, start);
+  {
+    // The cursors' seeks (directory binary searches) are the scan's first
+    // touches; the rest is sampled page by page (Touch).
+    SampledRead sampled(s.prefetch);
+    for (const auto& seg : s.version->segments) {
+      if (seg->entry_count() == 0 || seg->min_ts() > s.as_of) continue;
+      ZVERSE_RETURN_IF_ERROR(seg->EnsureIndex());
+      cursors.emplace_back(&s, seg.get(), rank++, start);
+    }
   }
   // Drops exhausted cursors; the first damage any of them hit ends the scan.
   auto prune = [&cursors]() -> absl::Status {
@@ -3235,6 +3441,15 @@ absl::Status DB::DropCaches() { return impl_->DropCaches(); }
 void DB::SetAdaptivePrefetch(bool on) {
   impl_->prefetch_->adaptive.store(on, std::memory_order_relaxed);
 }
+void DB::WaitForHints() {
+  std::shared_ptr<HintPool> pool;
+  {
+    std::lock_guard<std::mutex> l(impl_->prefetch_->pool_mu);
+    pool = impl_->prefetch_->pool;
+  }
+  if (pool != nullptr) pool->Wait();
+}
+
 void DB::SetLocalityStats(bool on) {
   impl_->prefetch_->track.store(on, std::memory_order_relaxed);
 }
@@ -3256,6 +3471,8 @@ std::string Stats::ToString() const {
       "\nsyncs ", syncs, "\nrecovered_dropped_bytes ", recovered_dropped_bytes,
       "\nprefetch_calls ", prefetch_calls, "\nprefetch_ranges ",
       prefetch_ranges, "\nprefetch_bytes ", prefetch_bytes,
+      "\nprefetch_queued ", prefetch_queued, "\nprefetch_dropped ",
+      prefetch_dropped,
       "\ncompactions ", compactions, "\nbackground_compactions ",
       background_compactions, "\ncompaction_cpu_micros ",
       compaction_cpu_micros, "\ncompaction_errors ", compaction_errors,

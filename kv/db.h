@@ -87,6 +87,10 @@ struct Options {
   // adaptive_prefetch), so that "prefetcher off" can be measured too. Also
   // switched with DB::SetLocalityStats.
   bool locality_stats = false;
+  // Workers that resolve Snapshot::Prefetch hints while the adaptive
+  // prefetcher is on (started on the first hint; they mostly wait for the
+  // disk). 0: hints are resolved on the caller's thread.
+  uint32_t prefetch_threads = 8;
   // The physical order of the entries in the segments written from now on
   // (by sealing, compaction and ingest). kInterleaved is the engine's
   // design: the Z-order-like interleaving of key and timestamp bytes (see
@@ -217,6 +221,11 @@ struct PrefetchStats {
   uint64_t ranges = 0;   // Ranges given.
   uint64_t extents = 0;  // Separate byte extents advised (after merging).
   uint64_t bytes = 0;    // Bytes advised (whole pages).
+  // Ranges handed to the prefetcher's workers, resolved and advised after
+  // the call returns (their extents and bytes are counted in Stats only),
+  // and ranges dropped because the workers were too far behind.
+  uint64_t queued = 0;
+  uint64_t dropped = 0;
 };
 
 // Reads one value as a stream, a piece at a time, without holding it whole
@@ -306,8 +315,18 @@ class Snapshot {
   // the hash table instead, and only the version as of the snapshot is
   // advised). Entries still in the log are in memory already. A no-op when
   // Options::prefetch_hints is off (see DB::SetPrefetchHints).
+  //
+  // With the adaptive prefetcher on (Options::adaptive_prefetch) and
+  // Options::prefetch_threads > 0, the hints are resolved off the caller's
+  // thread: the ranges are copied, split among the workers (whose page
+  // faults then overlap each other's and the caller's reads), and the call
+  // returns at once. Pages the prefetcher advised already are not advised
+  // again.
   static constexpr size_t kMaxPrefetchVersions = 4096;
   PrefetchStats Prefetch(const std::vector<KeyRange>& ranges) const;
+  // Whether Prefetch resolves hints in the background now (so that hinting
+  // what is read next costs the caller almost nothing).
+  bool PrefetchesInBackground() const;
 
  private:
   friend class DBImpl;
@@ -440,6 +459,8 @@ struct Stats {
   uint64_t prefetch_calls = 0;      // Snapshot::Prefetch calls that advised.
   uint64_t prefetch_ranges = 0;     // Key ranges they were given.
   uint64_t prefetch_bytes = 0;      // Bytes they advised.
+  uint64_t prefetch_queued = 0;     // Ranges resolved by the workers,
+  uint64_t prefetch_dropped = 0;    // and dropped (the workers were behind).
   Timestamp min_ts = 0;
   Timestamp max_ts = 0;             // Newest committed timestamp.
   std::string ToString() const;     // One "name value" pair per line.
@@ -539,6 +560,9 @@ class DB {
   void SetAdaptivePrefetch(bool on);
   // Turns locality statistics on or off (Options::locality_stats).
   void SetLocalityStats(bool on);
+  // Waits until the prefetcher's workers have resolved every hint queued so
+  // far (see Snapshot::Prefetch): for tests and benchmarks.
+  void WaitForHints();
   // Reads every byte of every file and checks checksums, ordering and
   // indexes. DataLoss naming the file and offset of the first damage.
   absl::Status Verify() const;

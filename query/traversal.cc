@@ -650,6 +650,19 @@ class Traversal::Run {
     Hint(ranges);
   }
 
+  // Where the prefetcher resolves hints in the background, the chunk about
+  // to be scanned is hinted too: its workers' reads overlap the scan's.
+  // (Resolved on this thread, such a hint would only read the pages the
+  // scan reads next, so it is not given.)
+  void HintFirstChunk(const std::vector<Traverser>& ts, Direction d,
+                      const std::optional<LabelId>& label) {
+    if (ts.size() < 2 || !options_.prefetch ||
+        !snap_.kv().PrefetchesInBackground()) {
+      return;
+    }
+    PrefetchAdjacency(ts, 0, ts.size(), d, label);
+  }
+
   void Hint(const std::vector<kv::KeyRange>& ranges) {
     if (ranges.empty()) return;
     snap_.kv().Prefetch(ranges);
@@ -687,7 +700,10 @@ class Traversal::Run {
     const size_t chunk = std::max<size_t>(1, options_.prefetch_chunk);
     // A chunk ahead of the scans (the first chunk is scanned at once).
     for (size_t i = 0; i < cur_.size(); ++i) {
-      if (i % chunk == 0) PrefetchAdjacency(cur_, i + chunk, cur_.size(), d, label);
+      if (i % chunk == 0) {
+        if (i == 0) HintFirstChunk(cur_, d, label);
+        PrefetchAdjacency(cur_, i + chunk, cur_.size(), d, label);
+      }
       const Traverser& t = cur_[i];
       ZVERSE_RETURN_IF_ERROR(
           ForEachEdge(t.v, d, label, [&](const EdgeRef& e, VertexId other) {
@@ -729,6 +745,7 @@ class Traversal::Run {
       const size_t chunk = std::max<size_t>(1, options_.prefetch_chunk);
       for (size_t i = 0; i < level.size(); ++i) {
         if (i % chunk == 0) {
+          if (i == 0) HintFirstChunk(level, d, label);
           PrefetchAdjacency(level, i + chunk, level.size(), d, label);
         }
         const Traverser& t = level[i];

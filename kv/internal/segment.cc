@@ -381,6 +381,11 @@ absl::Status Segment::VerifyIndexSlow() const {
   return absl::OkStatus();
 }
 
+ResidencySample& ThreadResidencySample() {
+  thread_local ResidencySample sample;
+  return sample;
+}
+
 std::string_view Segment::DirKey(size_t i) const {
   EntryView e;
   if (!DecodeEntryUnchecked(map_->data(), DirOffset(i), data_end_, &e)) {
@@ -422,10 +427,23 @@ absl::Status Segment::Lookup(std::string_view key, uint64_t h, uint64_t as_of,
                              uint64_t* ts) const {
   *found = false;
   uint64_t s = HomeSlot(h);
+  const bool sample = ThreadResidencySample().active;
   for (uint64_t probes = 0; probes < hash_slots_; ++probes) {
     const char* slot = hash_ + kSlotSize * s;
+    if (sample) SamplePage(slot);
     const uint32_t count = LoadU32(slot + 28);
     if (count == 0) return absl::OkStatus();
+    if (sample && LoadU64(slot) == h) {
+      // The entries it reads next: the newest version's, or an older one's
+      // through the directory.
+      const uint32_t idx = LoadU32(slot + 24);
+      if (LoadU64(slot + 16) > as_of && uint64_t{idx} + 1 < dir_count_) {
+        SamplePage(dir_ + 16 * (idx + 1));
+        SampleOffset(DirOffset(idx + 1));
+      } else {
+        SampleOffset(LoadU64(slot + 8));
+      }
+    }
     if (LoadU64(slot) == h && LoadU64(slot + 16) > as_of) {
       // An older version is wanted: check the key on the entry that will be
       // returned (one cache miss fewer than checking the newest entry too).
@@ -485,8 +503,13 @@ absl::Status Segment::Lookup(std::string_view key, uint64_t h, uint64_t as_of,
 
 size_t Segment::LowerBound(std::string_view key) const {
   size_t lo = 0, hi = dir_count_;
+  const bool sample = ThreadResidencySample().active;
   while (lo < hi) {
     const size_t mid = lo + (hi - lo) / 2;
+    if (sample) {
+      SamplePage(dir_ + 16 * mid);
+      SampleOffset(DirOffset(mid));
+    }
     if (DirKey(mid) < key) {
       lo = mid + 1;
     } else {

@@ -102,6 +102,20 @@ absl::Status WriteSegmentFile(Env* env, const std::string& dir,
                               const std::vector<SegmentInput>& entries);
 std::string SegmentTempName(const std::string& dir, uint64_t number);
 
+// Residency sampling of the pages a read touches first. While the calling
+// thread's sample is active (see DBImpl: one read in 64 while locality is
+// tracked), Segment::LowerBound and Segment::Lookup check each page they
+// are about to read with mincore, before reading it: the hit ratio of the
+// pages readers touch, which a check after the read would always find in
+// memory.
+struct ResidencySample {
+  bool active = false;
+  uint64_t pages = 0;     // Pages checked,
+  uint64_t resident = 0;  // of them in memory.
+  uintptr_t last_page = 0;
+};
+ResidencySample& ThreadResidencySample();
+
 class Segment {
  public:
   static absl::StatusOr<std::shared_ptr<Segment>> Open(Env* env,
@@ -179,6 +193,23 @@ class Segment {
   }
   // Whether the page holding `offset` is in memory (1, 0; -1: unknown).
   int Resident(uint64_t offset) const { return map_->Resident(offset); }
+  // Counts the page of `offset` (or of `p`, inside the mapping) in the
+  // thread's residency sample, if one is active.
+  void SamplePage(const char* p) const {
+    SampleOffset(static_cast<uint64_t>(p - map_->data()));
+  }
+  void SampleOffset(uint64_t offset) const {
+    ResidencySample& r = ThreadResidencySample();
+    if (!r.active || offset >= map_->size()) return;
+    const uintptr_t page =
+        (reinterpret_cast<uintptr_t>(map_->data()) + offset) >> 12;
+    if (page == r.last_page) return;
+    r.last_page = page;
+    const int v = map_->Resident(static_cast<size_t>(offset));
+    if (v < 0) return;
+    ++r.pages;
+    r.resident += static_cast<uint64_t>(v);
+  }
   // See MappedRegion::Missing and MappedRegion::Advise.
   int64_t Missing(uint64_t offset, uint64_t length, size_t* first,
                   size_t* end) const {

@@ -117,9 +117,10 @@ std::string Key(int group, int i) {
 
 class PrefetchTest : public ::testing::Test {
  protected:
-  void Open(bool hints = true, bool adaptive = false) {
+  void Open(bool hints = true, bool adaptive = false, uint32_t threads = 0) {
     db_.reset();
     Options o;
+    o.prefetch_threads = threads;
     o.env = &env_;
     o.sync_mode = SyncMode::kNever;
     o.prefetch_hints = hints;
@@ -476,6 +477,58 @@ TEST_F(PrefetchTest, WarmPagesAreNotAdvisedAndThePredictionsBackOff) {
   advice = env_.TakeAdvice();
   ASSERT_EQ(advice.size(), 1u);
   EXPECT_EQ(advice[0].advice, MappedRegion::Advice::kNormal);
+}
+
+TEST_F(PrefetchTest, BackgroundHintsAdviseWhatTheCallerWouldHave) {
+  ASSERT_NO_FATAL_FAILURE(Open(/*hints=*/true, /*adaptive=*/true, /*threads=*/4));
+  ASSERT_NO_FATAL_FAILURE(Fill(600));
+  ASSERT_OK_AND_ASSIGN(Snapshot snap, db_->GetSnapshot());
+  std::vector<std::string> keys;
+  for (int g = 0; g < 600; g += 3) {
+    keys.push_back(Key(g, 0));
+    keys.push_back(Key(g, 0) + "~");
+  }
+  std::vector<KeyRange> ranges;
+  for (size_t i = 0; i < keys.size(); i += 2) {
+    ranges.push_back(KeyRange{keys[i], keys[i + 1]});
+  }
+  ASSERT_TRUE(snap.PrefetchesInBackground());
+  env_.TakeCalls();
+  const PrefetchStats bg = snap.Prefetch(ranges);
+  EXPECT_EQ(bg.queued, ranges.size());
+  EXPECT_EQ(bg.dropped, 0u);
+  EXPECT_EQ(bg.bytes, 0u) << "counted by the workers, in Stats";
+  db_->WaitForHints();
+  const Stats a = db_->GetStats();
+  EXPECT_EQ(a.prefetch_queued, ranges.size());
+  EXPECT_GT(a.prefetch_calls, 1u) << "split among the workers";
+  EXPECT_GT(a.prefetch_bytes, 0u);
+  EXPECT_EQ(a.prefetch_bytes, a.prefetched_pages * 4096);
+  // The same hints on the caller's thread, claims forgotten: the same pages.
+  ASSERT_OK(db_->DropCaches());
+  db_->SetAdaptivePrefetch(false);
+  db_->SetLocalityStats(true);
+  ASSERT_FALSE(snap.PrefetchesInBackground());
+  const PrefetchStats fg = snap.Prefetch(ranges);
+  EXPECT_EQ(fg.queued, 0u);
+  EXPECT_EQ(fg.bytes, a.prefetch_bytes);
+  EXPECT_EQ(db_->GetStats().prefetched_pages, 2 * a.prefetched_pages);
+}
+
+TEST_F(PrefetchTest, CloseDropsQueuedHintsAndLaterSnapshotsHintThemselves) {
+  ASSERT_NO_FATAL_FAILURE(Open(/*hints=*/true, /*adaptive=*/true, /*threads=*/2));
+  ASSERT_NO_FATAL_FAILURE(Fill(300));
+  ASSERT_OK_AND_ASSIGN(Snapshot snap, db_->GetSnapshot());
+  const std::string from = Key(0, 0), to = Key(299, 99);
+  const std::vector<KeyRange> ranges(64, KeyRange{from, to});
+  for (int i = 0; i < 50; ++i) snap.Prefetch(ranges);
+  ASSERT_OK(db_->Close());
+  // The snapshot outlives the database: its hints resolve on its thread.
+  EXPECT_FALSE(snap.PrefetchesInBackground());
+  const PrefetchStats after = snap.Prefetch(ranges);
+  EXPECT_EQ(after.queued, 0u);
+  db_.reset();
+  EXPECT_EQ(snap.Prefetch(ranges).queued, 0u);
 }
 
 TEST_F(PrefetchTest, DropCachesEvictsTheFilesPages) {

@@ -170,6 +170,10 @@ class TraversalTest : public ::testing::TestWithParam<uint64_t> {
     graph::GraphOptions options;
     options.kv.sync_mode = kv::SyncMode::kNever;
     options.kv.seal_threshold_bytes = 8 << 10;  // Reads cross segments.
+    // Even seeds: the adaptive prefetcher, whose workers resolve the hints
+    // while the walk reads.
+    options.kv.adaptive_prefetch = GetParam() % 2 == 0;
+    options.kv.prefetch_threads = 2;
     ASSERT_OK_AND_ASSIGN(db_, GraphDb::Open(dir_.path(), options));
     for (VertexId i = 0; i < 30; ++i) universe_.push_back(i * 7919 + 11);
     for (int round = 0; round < 40; ++round) {
@@ -318,6 +322,10 @@ TEST_P(TraversalTest, WalksMatchTheAdjacencyListOracle) {
   }
   EXPECT_GT(nonempty, 10);
   EXPECT_GT(hinted, 0u);
+  if (GetParam() % 2 == 0) {
+    EXPECT_GT(db_->kv()->GetStats().prefetch_queued, 0u)
+        << "hints resolved in the background";
+  }
 }
 
 TEST_P(TraversalTest, RepeatMatchesBreadthFirstSearch) {
