@@ -3028,7 +3028,7 @@ PrefetchStats Snapshot::Prefetch(const std::vector<KeyRange>& ranges) const {
   if (c.Background()) pool = c.Pool();
   if (pool == nullptr) return AdviseHints(state_.get(), ranges);
   // A share for each worker (at least kMinShare ranges), its keys copied.
-  constexpr size_t kMinShare = 8;
+  constexpr size_t kMinShare = 2;
   const size_t shares = std::clamp<size_t>(ranges.size() / kMinShare, 1,
                                            pool->threads());
   for (size_t k = 0; k < shares; ++k) {

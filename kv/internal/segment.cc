@@ -1,6 +1,7 @@
 #include "kv/internal/segment.h"
 
 #include <algorithm>
+#include <bit>
 #include <cstring>
 #include <memory>
 
@@ -17,6 +18,11 @@ namespace {
 // Footer layout (128 bytes). Do not change these offsets.
 constexpr size_t kFtMagic = 0;
 constexpr size_t kFtVersion = 8;       // u32, then u32 flags
+constexpr size_t kFtFlags = 12;
+// Footer flags.
+constexpr uint32_t kFooterHasFence = 1;  // A fence block follows the hash table.
+// Every kFenceStride-th directory key is in the fence block.
+constexpr uint32_t kFenceStride = 32;
 constexpr size_t kFtNumber = 16;
 constexpr size_t kFtEntryCount = 24;
 constexpr size_t kFtKeyCount = 32;
@@ -278,11 +284,46 @@ absl::Status WriteSegmentFile(Env* env, const std::string& dir,
   offsets = std::vector<uint64_t>();
   ZVERSE_RETURN_IF_ERROR(out.Write(hash_buf.data(), hash_buf.size()));
   XXH3_64bits_update(state, hash_buf.data(), hash_buf.size());
+  hash_buf = std::string();
+
+  // The fence block: every kFenceStride-th directory key, so that a seek
+  // searches a small, contiguous block and then one stride of the
+  // directory, instead of reading a data page for each of the directory
+  // search's steps.
+  std::string fence;
+  if (n > 0) {
+    const uint64_t count = (n + kFenceStride - 1) / kFenceStride;
+    std::string keys;
+    std::string offs;
+    offs.reserve(4 * (count + 1));
+    for (uint64_t j = 0; j < count && keys.size() <= UINT32_MAX; ++j) {
+      char b[4];
+      StoreU32(b, static_cast<uint32_t>(keys.size()));
+      offs.append(b, 4);
+      const std::string_view k = entries.key(j * kFenceStride);
+      keys.append(k.data(), k.size());
+    }
+    if (keys.size() <= UINT32_MAX) {
+      char head[8];
+      StoreU32(head, kFenceStride);
+      StoreU32(head + 4, static_cast<uint32_t>(count));
+      char b[4];
+      StoreU32(b, static_cast<uint32_t>(keys.size()));
+      offs.append(b, 4);
+      fence.reserve(8 + offs.size() + keys.size());
+      fence.append(head, 8);
+      fence.append(offs);
+      fence.append(keys);
+    }
+  }
+  ZVERSE_RETURN_IF_ERROR(out.Write(fence.data(), fence.size()));
+  XXH3_64bits_update(state, fence.data(), fence.size());
   const uint64_t index_checksum = XXH3_64bits_digest(state);
 
   char footer[kFooterSize] = {};
   StoreU64(footer + kFtMagic, kFooterMagic);
   StoreU32(footer + kFtVersion, kFormatVersion);
+  StoreU32(footer + kFtFlags, fence.empty() ? 0 : kFooterHasFence);
   StoreU64(footer + kFtNumber, meta.number);
   StoreU64(footer + kFtEntryCount, n);
   StoreU64(footer + kFtKeyCount, key_count);
@@ -357,9 +398,40 @@ absl::StatusOr<std::shared_ptr<Segment>> Segment::Open(Env* env,
       seg->dir_count_ <= fo / 16 &&
       hash_offset == seg->dir_offset_ + 16 * seg->dir_count_ &&
       slots != 0 && slots <= fo / kSlotSize &&
-      hash_offset + kSlotSize * slots == fo && seg->key_count_ < slots &&
+      hash_offset + kSlotSize * slots <= fo && seg->key_count_ < slots &&
       seg->key_count_ <= seg->dir_count_ && seg->dir_count_ < (1ull << 32);
   if (!sane) return DataLossAt(path, fo, "segment footer is inconsistent");
+  const uint32_t footer_flags = LoadU32(f + kFtFlags);
+  if ((footer_flags & ~kFooterHasFence) != 0) {
+    return absl::UnimplementedError(absl::StrCat(
+        path, ": segment footer flags ", footer_flags,
+        " are not supported by this build"));
+  }
+  const uint64_t fence_offset = hash_offset + kSlotSize * slots;
+  if ((footer_flags & kFooterHasFence) == 0) {
+    if (fence_offset != fo) {
+      return DataLossAt(path, fo, "segment footer is inconsistent");
+    }
+  } else {
+    // Stride, count, count + 1 key offsets, then the keys.
+    const uint64_t room = fo - fence_offset;
+    const char* fb = base + fence_offset;
+    const uint32_t stride = room >= 8 ? LoadU32(fb) : 0;
+    const uint64_t count = room >= 8 ? LoadU32(fb + 4) : 0;
+    const uint64_t keys_at = 8 + 4 * (count + 1);
+    const bool fence_sane =
+        stride >= 2 && (stride & (stride - 1)) == 0 &&
+        count == (seg->dir_count_ + stride - 1) / stride && keys_at <= room &&
+        LoadU32(fb + 8 + 4 * count) == room - keys_at && LoadU32(fb + 8) == 0;
+    if (!fence_sane) {
+      return DataLossAt(path, fence_offset, "segment fence block is inconsistent");
+    }
+    seg->fence_offsets_ = fb + 8;
+    seg->fence_keys_ = fb + keys_at;
+    seg->fence_key_bytes_ = room - keys_at;
+    seg->fence_count_ = count;
+    seg->fence_shift_ = static_cast<uint32_t>(std::countr_zero(stride));
+  }
   seg->dir_ = base + seg->dir_offset_;
   seg->hash_ = base + hash_offset;
   seg->hash_slots_ = slots;
@@ -501,9 +573,35 @@ absl::Status Segment::Lookup(std::string_view key, uint64_t h, uint64_t as_of,
   return absl::OkStatus();
 }
 
+std::string_view Segment::FenceKey(size_t j) const {
+  // (Offsets are checked against each other and the block's end here: the
+  // index checksum, verified before any seek, covers them, but a damaged
+  // block must not lead a read out of it.)
+  const uint64_t a = LoadU32(fence_offsets_ + 4 * j);
+  const uint64_t b = LoadU32(fence_offsets_ + 4 * (j + 1));
+  if (a > b || b > fence_key_bytes_) return {};
+  return std::string_view(fence_keys_ + a, b - a);
+}
+
 size_t Segment::LowerBound(std::string_view key) const {
   size_t lo = 0, hi = dir_count_;
   const bool sample = ThreadResidencySample().active;
+  if (fence_count_ > 0) {
+    // The first fence key >= key: fence j is directory key j << shift, so
+    // the answer is in ((j - 1) << shift, j << shift].
+    size_t flo = 0, fhi = fence_count_;
+    while (flo < fhi) {
+      const size_t mid = flo + (fhi - flo) / 2;
+      if (sample) SamplePage(fence_offsets_ + 4 * mid);
+      if (FenceKey(mid) < key) {
+        flo = mid + 1;
+      } else {
+        fhi = mid;
+      }
+    }
+    if (flo > 0) lo = ((flo - 1) << fence_shift_) + 1;
+    hi = std::min<size_t>(dir_count_, flo << fence_shift_);
+  }
   while (lo < hi) {
     const size_t mid = lo + (hi - lo) / 2;
     if (sample) {
@@ -589,6 +687,17 @@ absl::Status Segment::Verify() const {
   }
   if (keys != key_count_) {
     return DataLossAt(path_, footer_offset_, "key count mismatch");
+  }
+  // The fence block holds every stride-th directory key.
+  for (size_t j = 0; j < fence_count_; ++j) {
+    const uint64_t a = LoadU32(fence_offsets_ + 4 * j);
+    const uint64_t b = LoadU32(fence_offsets_ + 4 * (j + 1));
+    if (a > b || b > fence_key_bytes_ ||
+        std::string_view(fence_keys_ + a, b - a) != DirKey(j << fence_shift_)) {
+      return DataLossAt(path_,
+                        static_cast<uint64_t>(fence_offsets_ - map_->data()) + 4 * j,
+                        "fence key does not match the directory");
+    }
   }
   return absl::OkStatus();
 }

@@ -259,6 +259,13 @@ class Segment {
   uint64_t replaces_hi_ = 0;
   uint64_t blob_file_ = 0;
   bool key_major_ = false;
+  // The fence block (FORMAT.md), if the segment has one.
+  std::string_view FenceKey(size_t j) const;
+  const char* fence_offsets_ = nullptr;
+  const char* fence_keys_ = nullptr;
+  uint64_t fence_key_bytes_ = 0;
+  uint64_t fence_count_ = 0;
+  uint32_t fence_shift_ = 0;
   uint64_t index_checksum_ = 0;
   mutable std::atomic<int> index_state_{0};  // 0 unchecked, 1 good, 2 bad.
   mutable std::once_flag locality_once_;
