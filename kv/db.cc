@@ -4,6 +4,7 @@
 #include <malloc.h>
 #endif
 
+#include <sys/resource.h>
 #include <time.h>
 
 #include <algorithm>
@@ -184,12 +185,54 @@ struct PrefetchControl {
   std::atomic<uint64_t> resident_samples{0};  // Sampled with mincore,
   std::atomic<uint64_t> resident_hits{0};     // of them in memory.
   std::atomic<uint64_t> manager_nanos{0};     // In Touch, sampled.
+  // Bumped by DropCaches: what was advised once per cached state (the
+  // segments' fence blocks) is advised again.
+  std::atomic<uint64_t> epoch{1};
   std::atomic<uint64_t> queued{0};   // Hint ranges the workers took,
-  std::atomic<uint64_t> dropped{0};  // and dropped.
+  std::atomic<uint64_t> dropped{0};  // dropped,
+  std::atomic<uint64_t> skipped{0};  // and skipped by the back-off.
+
+  // The hints' back-off: hints whose pages the workers found in memory
+  // make the next calls skip, twice as many each time (up to 64), until a
+  // hint finds a page to read or the caches are dropped. Approximate under
+  // concurrency (relaxed), which only shifts when a hint is skipped.
+  std::atomic<uint32_t> hint_backoff{0};
+  std::atomic<uint32_t> hint_skip{0};
+  std::atomic<uint64_t> hint_epoch{0};
+  void HintFeedback(bool all_resident) {
+    if (!all_resident) {
+      hint_backoff.store(0, std::memory_order_relaxed);
+      hint_skip.store(0, std::memory_order_relaxed);
+      return;
+    }
+    const uint32_t b = hint_backoff.load(std::memory_order_relaxed);
+    const uint32_t next = b == 0 ? 1 : std::min<uint32_t>(64, 2 * b);
+    hint_backoff.store(next, std::memory_order_relaxed);
+    hint_skip.store(next, std::memory_order_relaxed);
+  }
+  bool SkipHints() {
+    const uint64_t e = epoch.load(std::memory_order_relaxed);
+    if (hint_epoch.load(std::memory_order_relaxed) != e) {
+      hint_epoch.store(e, std::memory_order_relaxed);
+      hint_backoff.store(0, std::memory_order_relaxed);
+      hint_skip.store(0, std::memory_order_relaxed);
+      return false;
+    }
+    uint32_t left = hint_skip.load(std::memory_order_relaxed);
+    while (left > 0) {
+      if (hint_skip.compare_exchange_weak(left, left - 1,
+                                          std::memory_order_relaxed)) {
+        return true;
+      }
+    }
+    return false;
+  }
 
   // The hint workers: started on the first background hint, stopped when
   // the DB closes (snapshots that outlive it resolve hints themselves).
   uint32_t threads = 0;  // Options::prefetch_threads.
+  // Segments of this size or more are read at random (ApplyAccessAdvice).
+  uint64_t random_min_bytes = UINT64_MAX;
   std::shared_ptr<HintPool> Pool() {
     std::lock_guard<std::mutex> l(pool_mu);
     if (pool == nullptr && !closed && threads > 0) {
@@ -217,6 +260,10 @@ struct PrefetchControl {
 };
 
 namespace {
+// Touches by this thread since it last gave hints (Snapshot::Prefetch).
+thread_local uint64_t tls_touches_since_hint = UINT64_MAX / 2;
+constexpr uint64_t kHintedTouches = 4096;
+
 // A reader touched [offset, offset + length) of `seg`: the locality manager
 // records it (with the prefetcher or its statistics on), now and then
 // samples whether the page was in memory (the hit ratio), and the adaptive
@@ -250,12 +297,18 @@ void Touch(PrefetchControl* c, const Segment& seg, uint64_t offset,
   if (adaptive) {
     using Advice = MappedRegion::Advice;
     if (!p.normal.empty()) {
-      seg.Advise(p.normal.offset, p.normal.length, Advice::kNormal);
+      // Back to what the prefetcher keeps the file at (ApplyAccessAdvice).
+      seg.Advise(p.normal.offset, p.normal.length, Advice::kRandom);
     }
     if (!p.sequential.empty()) {
       seg.Advise(p.sequential.offset, p.sequential.length, Advice::kSequential);
     }
-    if (!p.range.empty()) {
+    // A frontier the executor hints is in better hands than a guess from
+    // its offsets: this thread's frontier predictions wait while its hints
+    // flow (kHintedTouches touches after its last hint).
+    const bool hinted = p.pattern == internal::LocalityManager::Pattern::kFrontier &&
+                        ++tls_touches_since_hint < kHintedTouches;
+    if (!p.range.empty() && !hinted) {
       // Only what is not in memory is worth a read; a prediction that finds
       // everything there makes the thread back off.
       size_t first = 0, end = 0;
@@ -290,6 +343,20 @@ void Touch(PrefetchControl* c, const Segment& seg, uint64_t offset,
         std::memory_order_relaxed);
   }
 }
+// The operating system's part in reading `seg`, by whether the adaptive
+// prefetcher is on: with it, faults read their page only (MADV_RANDOM: the
+// kernel's read-around, up to the device's read_ahead_kb around every
+// fault, is what makes cold random reads slow) and the prefetcher reads
+// ahead what its patterns and the hints predict, starting with the
+// segment's fence block once per cached state; without it, the kernel's
+// defaults.
+void ApplyAccessAdvice(PrefetchControl* c, const Segment& seg) {
+  if (c == nullptr) return;
+  const bool adaptive = c->adaptive.load(std::memory_order_relaxed);
+  seg.SetRandomAccess(adaptive && seg.file_size() >= c->random_min_bytes);
+  if (adaptive) seg.AdviseFence(c->epoch.load(std::memory_order_relaxed));
+}
+
 // One read in 64 (per thread) while locality is tracked: the segments'
 // lookups check the pages they touch with mincore before reading them (see
 // internal::ResidencySample), and the totals go to the hit ratio.
@@ -446,12 +513,20 @@ class SourceCursor {
   }
   SourceCursor(const SnapshotState* s, const Segment* seg, int rank,
                std::string_view start)
-      : s_(s), rank_(rank), seg_(seg), i_(seg->LowerBound(start)),
+      : s_(s), rank_(rank), seg_(seg), i_(Seek(s, seg, start)),
         end_(seg->entry_count()) {
     SettleSeg();
   }
 
   bool valid() const { return valid_; }
+
+  // LowerBound, after (with the adaptive prefetcher on) advising the
+  // segment's fence block once per cached state.
+  static size_t Seek(const SnapshotState* s, const Segment* seg,
+                     std::string_view start) {
+    ApplyAccessAdvice(s->prefetch, *seg);
+    return seg->LowerBound(start);
+  }
   // Non-OK when the cursor stopped at damage.
   const absl::Status& status() const { return status_; }
   std::string_view key() const { return entry_.key; }
@@ -968,6 +1043,9 @@ absl::Status DBImpl::Open() {
   }
   bool created = false;
   ZVERSE_RETURN_IF_ERROR(CheckIdentity(&created));
+  prefetch_->random_min_bytes = options_.random_access_min_bytes != 0
+                                    ? options_.random_access_min_bytes
+                                    : 32 * env_->ReadAheadBytes(path_);
   // Read-only opens share the lock with each other, never with a writer.
   const std::string lock_path = path_ + "/" + internal::kLockFile;
   ZVERSE_ASSIGN_OR_RETURN(lock_, options_.read_only
@@ -2642,6 +2720,7 @@ absl::Status DBImpl::DropCaches() const {
   }
   // What was advised and not yet read is gone with them.
   prefetch_->locality->ExpireClaims();
+  prefetch_->epoch.fetch_add(1, std::memory_order_relaxed);
   const LogFile& log = v->mem->log();
   if (log.map != nullptr && log.map->size() > 0) {
     log.map->DontNeed(0, log.map->size());
@@ -2714,6 +2793,7 @@ Stats DBImpl::GetStats() const {
     st.locality_nanos = prefetch_->manager_nanos.load(std::memory_order_relaxed);
     st.prefetch_queued = prefetch_->queued.load(std::memory_order_relaxed);
     st.prefetch_dropped = prefetch_->dropped.load(std::memory_order_relaxed);
+    st.prefetch_skipped = prefetch_->skipped.load(std::memory_order_relaxed);
     st.adaptive_suppressed = lc.suppressed;
     st.sequential_advice = lc.long_scans;
     st.cold_advised_bytes = lc.cooled_bytes;
@@ -2798,6 +2878,7 @@ absl::StatusOr<EntryView> FindEntry(const SnapshotState& s,
     if (seg->min_ts() > s.as_of) continue;
     if (found && seg->max_ts() <= best_ts) continue;
     ZVERSE_RETURN_IF_ERROR(seg->EnsureIndex());
+    ApplyAccessAdvice(s.prefetch, *seg);
     uint64_t offset, ts;
     bool hit;
     ZVERSE_RETURN_IF_ERROR(seg->Lookup(key, hash, s.as_of, &hit, &offset, &ts));
@@ -3024,9 +3105,16 @@ PrefetchStats Snapshot::Prefetch(const std::vector<KeyRange>& ranges) const {
     return stats;
   }
   PrefetchControl& c = *state_->prefetch;
+  tls_touches_since_hint = 0;
   std::shared_ptr<HintPool> pool;
   if (c.Background()) pool = c.Pool();
   if (pool == nullptr) return AdviseHints(state_.get(), ranges);
+  if (c.SkipHints()) {
+    // The last hints found their pages in memory: backing off.
+    stats.skipped = ranges.size();
+    c.skipped.fetch_add(stats.skipped, std::memory_order_relaxed);
+    return stats;
+  }
   // A share for each worker (at least kMinShare ranges), its keys copied.
   constexpr size_t kMinShare = 2;
   const size_t shares = std::clamp<size_t>(ranges.size() / kMinShare, 1,
@@ -3055,10 +3143,20 @@ PrefetchStats Snapshot::Prefetch(const std::vector<KeyRange>& ranges) const {
 }
 
 namespace {
+// Major page faults of the calling thread so far.
+uint64_t MajorFaults() {
+  struct rusage u;
+  if (::getrusage(RUSAGE_THREAD, &u) != 0) return 0;
+  return static_cast<uint64_t>(u.ru_majflt);
+}
+
 PrefetchStats AdviseHints(const SnapshotState* state_,
                           const std::vector<KeyRange>& ranges) {
   PrefetchStats stats;
   stats.ranges = ranges.size();
+  const uint64_t faults_before =
+      state_->prefetch->adaptive.load(std::memory_order_relaxed) ? MajorFaults()
+                                                                 : 0;
   struct Extent {
     size_t segment;  // Index into version->segments.
     uint64_t begin, end;
@@ -3090,6 +3188,7 @@ PrefetchStats AdviseHints(const SnapshotState* state_,
   for (size_t k = 0; k < segments.size(); ++k) {
     const Segment& seg = *segments[k];
     if (seg.min_ts() > state_->as_of || !seg.EnsureIndex().ok()) continue;
+    ApplyAccessAdvice(state_->prefetch, seg);
     const size_t n = seg.entry_count();
     for (size_t ri = 0; ri < ranges.size(); ++ri) {
       const KeyRange& r = ranges[ri];
@@ -3109,12 +3208,14 @@ PrefetchStats AdviseHints(const SnapshotState* state_,
         }
         continue;
       }
+      // Both ends by seeks, so that only the directory is read in between:
+      // the entries' own pages are what is to be advised, not read here.
       size_t i = seg.LowerBound(r.start);
       const size_t stop = std::min(
-          n, i + Snapshot::kMaxPrefetchVersions);
+          r.end.empty() ? n : std::max(i, seg.LowerBound(r.end)),
+          i + Snapshot::kMaxPrefetchVersions);
       uint64_t lo = UINT64_MAX, hi = 0;
       for (; i < stop; ++i) {
-        if (!r.end.empty() && seg.DirKey(i) >= r.end) break;
         const uint64_t off = seg.DirOffset(i);
         lo = std::min(lo, off);
         // Entries are at least a header long; the page holding the header
@@ -3130,8 +3231,9 @@ PrefetchStats AdviseHints(const SnapshotState* state_,
   // Physical order; then merge what shares or touches a page.
   constexpr uint64_t kPage = 4096;
   PrefetchControl& c = *state_->prefetch;
-  const bool tracked = c.adaptive.load(std::memory_order_relaxed) ||
-                       c.track.load(std::memory_order_relaxed);
+  const bool adaptive = c.adaptive.load(std::memory_order_relaxed);
+  const bool tracked = adaptive || c.track.load(std::memory_order_relaxed);
+  uint64_t resident_extents = 0, missing_extents = 0;
   std::sort(extents.begin(), extents.end(), [](const Extent& a, const Extent& b) {
     return a.segment != b.segment ? a.segment < b.segment : a.begin < b.begin;
   });
@@ -3147,7 +3249,21 @@ PrefetchStats AdviseHints(const SnapshotState* state_,
     }
     end = (end + kPage - 1) & ~(kPage - 1);
     const Segment& seg = *segments[first.segment];
-    if (tracked) {
+    if (adaptive && end > begin) {
+      // The prefetcher's workers advise only what is not in memory.
+      size_t missing_from = 0, missing_to = 0;
+      const int64_t missing =
+          seg.Missing(begin, end - begin, &missing_from, &missing_to);
+      if (missing == 0) {
+        ++resident_extents;
+        begin = end;
+      } else if (missing > 0) {
+        ++missing_extents;
+        begin = missing_from & ~(kPage - 1);
+        end = missing_to;
+      }
+    }
+    if (tracked && end > begin) {
       // The locality manager counts these pages for the accuracy, and the
       // pages it (or an earlier hint) advised already are not advised again.
       const internal::LocalityManager::Range r =
@@ -3161,6 +3277,12 @@ PrefetchStats AdviseHints(const SnapshotState* state_,
       stats.bytes += end - begin;
     }
     i = j;
+  }
+  if (adaptive && resident_extents + missing_extents > 0) {
+    // Resolving a hint reads the pages at its ranges' ends: when that took
+    // the disk, the hints are doing their work even if what is left to
+    // advise is in memory by now.
+    c.HintFeedback(missing_extents == 0 && MajorFaults() == faults_before);
   }
   c.calls.fetch_add(1, std::memory_order_relaxed);
   c.ranges.fetch_add(stats.ranges, std::memory_order_relaxed);
@@ -3472,7 +3594,7 @@ std::string Stats::ToString() const {
       "\nprefetch_calls ", prefetch_calls, "\nprefetch_ranges ",
       prefetch_ranges, "\nprefetch_bytes ", prefetch_bytes,
       "\nprefetch_queued ", prefetch_queued, "\nprefetch_dropped ",
-      prefetch_dropped,
+      prefetch_dropped, "\nprefetch_skipped ", prefetch_skipped,
       "\ncompactions ", compactions, "\nbackground_compactions ",
       background_compactions, "\ncompaction_cpu_micros ",
       compaction_cpu_micros, "\ncompaction_errors ", compaction_errors,

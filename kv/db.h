@@ -91,6 +91,13 @@ struct Options {
   // prefetcher is on (started on the first hint; they mostly wait for the
   // disk). 0: hints are resolved on the caller's thread.
   uint32_t prefetch_threads = 8;
+  // With the adaptive prefetcher on, segments of at least this size are
+  // read with MADV_RANDOM: a page fault reads its page only, instead of
+  // the device's read-ahead around it, and the prefetcher reads ahead what
+  // it predicts. Smaller segments keep the kernel's read-around, which
+  // loads them whole in a few large reads. 0: 32 times the read-ahead of
+  // the database's device (/sys/dev/block/.../queue/read_ahead_kb).
+  uint64_t random_access_min_bytes = 0;
   // The physical order of the entries in the segments written from now on
   // (by sealing, compaction and ingest). kInterleaved is the engine's
   // design: the Z-order-like interleaving of key and timestamp bytes (see
@@ -226,6 +233,10 @@ struct PrefetchStats {
   // and ranges dropped because the workers were too far behind.
   uint64_t queued = 0;
   uint64_t dropped = 0;
+  // Ranges not looked at: the last hints' pages were all in memory, and
+  // the prefetcher backs off (up to 64 calls) until one finds a page to
+  // read or the caches are dropped.
+  uint64_t skipped = 0;
 };
 
 // Reads one value as a stream, a piece at a time, without holding it whole
@@ -460,7 +471,8 @@ struct Stats {
   uint64_t prefetch_ranges = 0;     // Key ranges they were given.
   uint64_t prefetch_bytes = 0;      // Bytes they advised.
   uint64_t prefetch_queued = 0;     // Ranges resolved by the workers,
-  uint64_t prefetch_dropped = 0;    // and dropped (the workers were behind).
+  uint64_t prefetch_dropped = 0;    // dropped (the workers were behind),
+  uint64_t prefetch_skipped = 0;    // and skipped (their pages were resident).
   Timestamp min_ts = 0;
   Timestamp max_ts = 0;             // Newest committed timestamp.
   std::string ToString() const;     // One "name value" pair per line.

@@ -68,9 +68,10 @@ class MappedRegion {
     return -1;
   }
   // Access advice for [offset, offset + length) (madvise): kNormal,
-  // kSequential (read ahead aggressively, drop behind) or kCold (the pages
-  // may be reclaimed first).
-  enum class Advice { kNormal, kSequential, kCold };
+  // kSequential (read ahead aggressively, drop behind), kCold (the pages
+  // may be reclaimed first) or kRandom (a fault reads its page only, no
+  // read-around).
+  enum class Advice { kNormal, kSequential, kCold, kRandom };
   virtual void Advise(size_t offset, size_t length, Advice advice) const {}
 };
 
@@ -130,6 +131,12 @@ class Env {
   // DONTNEED), for cold-cache measurements. Pages some process maps stay.
   virtual absl::Status DropFileCache(const std::string& path) {
     return absl::OkStatus();
+  }
+  // How much the OS reads around a page fault on a mapping of a file in
+  // directory `path` (the device's read-ahead), in bytes; 128 KiB (Linux's
+  // default) when it cannot be told.
+  virtual uint64_t ReadAheadBytes(const std::string& path) {
+    return uint64_t{128} << 10;
   }
 };
 
@@ -195,6 +202,9 @@ class EnvWrapper : public Env {
   void SleepMicros(uint64_t micros) override { target_->SleepMicros(micros); }
   absl::Status DropFileCache(const std::string& path) override {
     return target_->DropFileCache(path);
+  }
+  uint64_t ReadAheadBytes(const std::string& path) override {
+    return target_->ReadAheadBytes(path);
   }
 
  private:

@@ -3,6 +3,7 @@
 #include <sys/file.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -13,6 +14,8 @@
 #include <thread>
 #include <vector>
 
+#include "absl/strings/ascii.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "kv/env.h"
 #include "kv/status_macros.h"
@@ -180,6 +183,7 @@ class PosixMappedRegion final : public MappedRegion {
     const size_t end = std::min(size_, offset + length);
     const int a = advice == Advice::kSequential ? MADV_SEQUENTIAL
                   : advice == Advice::kCold     ? kMadvCold
+                  : advice == Advice::kRandom   ? MADV_RANDOM
                                                 : MADV_NORMAL;
     ::madvise(static_cast<char*>(base_) + begin, end - begin, a);
   }
@@ -257,6 +261,23 @@ class PosixEnv final : public Env {
     ::close(fd);
     if (rc != 0) return PosixError("posix_fadvise", path, rc);
     return absl::OkStatus();
+  }
+
+  uint64_t ReadAheadBytes(const std::string& path) override {
+    uint64_t fallback = uint64_t{128} << 10;
+    struct stat st;
+    if (::stat(path.c_str(), &st) != 0) return fallback;
+    const std::string dev = absl::StrCat("/sys/dev/block/", major(st.st_dev),
+                                         ":", minor(st.st_dev));
+    // A partition's queue is its disk's.
+    for (const char* rel : {"/queue/read_ahead_kb", "/../queue/read_ahead_kb"}) {
+      absl::StatusOr<std::string> text = ReadFile(dev + rel);
+      uint64_t kb = 0;
+      if (text.ok() && absl::SimpleAtoi(absl::StripAsciiWhitespace(*text), &kb)) {
+        return kb << 10;
+      }
+    }
+    return fallback;
   }
 
   absl::StatusOr<std::string> ReadFile(const std::string& path) override {

@@ -293,7 +293,10 @@ LocalityManager::Prediction LocalityManager::Record(uint32_t file,
                    offset < t.predicted_offset + t.predicted_length;
   if (hit) hits_.fetch_add(1, std::memory_order_relaxed);
   if (t.has_last) {
-    if (offset + page >= t.last_end && offset <= t.last_end + page) {
+    // A scan touches whole pages, one after the other; point reads close to
+    // each other are not one (they may form a frontier).
+    if (length >= page / 2 && offset > t.last_offset &&
+        offset + page >= t.last_end && offset <= t.last_end + page) {
       ++t.seq_run;
       t.asc_run = 0;
       t.gap_sum = 0;
@@ -326,15 +329,19 @@ LocalityManager::Prediction LocalityManager::Record(uint32_t file,
       out.sequential = Range{t.long_from, f->size - t.long_from};
       long_scans_.fetch_add(1, std::memory_order_relaxed);
     }
-  } else if (t.asc_run >= config_.min_run) {
+  } else if (t.asc_run >= config_.min_run &&
+             t.gap_sum / t.asc_run <= config_.max_predicted_gap) {
     out.pattern = Pattern::kFrontier;
   }
   if (out.pattern == Pattern::kNone) return out;
-  // A few gaps ahead for a frontier, at least the minimum window.
+  // A frontier's window: a few of its gaps and runs ahead. A scan's: as
+  // far ahead as it has come, up to the minimum window (a short scan is
+  // not promised a long future).
   const uint64_t base_window =
       out.pattern == Pattern::kFrontier
-          ? std::max(config_.min_window, 4 * (t.gap_sum / t.asc_run))
-          : config_.min_window;
+          ? config_.frontier_gaps_ahead *
+                (t.gap_sum / t.asc_run + std::max<uint64_t>(length, page))
+          : std::min<uint64_t>(config_.min_window, uint64_t{t.seq_run} * page);
   // Still inside the first half of the last prediction: it covers this.
   if (t.predicted_length != 0 && end >= t.predicted_offset &&
       end < t.predicted_offset + t.predicted_length / 2) {

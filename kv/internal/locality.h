@@ -37,9 +37,17 @@ class LocalityManager {
     uint32_t region_shift = 18;     // Heat regions of 256 KiB.
     uint32_t page_size = 4096;
     uint32_t min_run = 3;           // Accesses in a pattern before it counts.
-    uint64_t min_window = 16 * 4096;     // First prediction's length.
+    uint64_t min_window = 16 * 4096;     // Largest first window of a scan
+                                         // (a scan of n pages is first
+                                         // predicted n pages ahead).
     uint64_t max_window = 1024 * 4096;   // Largest prediction (4 MiB).
     uint64_t max_frontier_gap = 256 * 4096;  // Larger gaps are not a frontier.
+    uint64_t max_predicted_gap = 4 * 4096;   // Frontiers with larger mean
+                                             // gaps are not predicted (too
+                                             // sparse to guess: the
+                                             // executor's hints name them).
+    uint32_t frontier_gaps_ahead = 8;        // A frontier's window: this
+                                             // many mean gaps and runs.
     uint32_t decay_every = 1 << 16;  // Heat halves after this many records
                                      // (rounded up to a power of two); the
                                      // advice window turns over with it.

@@ -193,6 +193,32 @@ class Segment {
   }
   // Whether the page holding `offset` is in memory (1, 0; -1: unknown).
   int Resident(uint64_t offset) const { return map_->Resident(offset); }
+  // Advises the OS to read the fence block (a seek's first steps), once per
+  // `epoch` (the caller's count of cache drops): cold, one large read
+  // instead of a page fault at each step of the first searches.
+  void AdviseFence(uint64_t epoch) const {
+    if (fence_count_ == 0 ||
+        fence_epoch_.load(std::memory_order_relaxed) == epoch ||
+        fence_epoch_.exchange(epoch, std::memory_order_relaxed) == epoch) {
+      return;
+    }
+    const uint64_t begin = static_cast<uint64_t>(fence_offsets_ - map_->data());
+    map_->WillNeed(begin, footer_offset_ - begin);
+  }
+
+  // Sets the whole mapping's access advice to random (no read-around on a
+  // fault: the adaptive prefetcher reads ahead instead) or back to normal,
+  // if it is not that already. Cheap when nothing changes.
+  void SetRandomAccess(bool random) const {
+    const int want = random ? 1 : 0;
+    if (random_access_.load(std::memory_order_relaxed) == want ||
+        random_access_.exchange(want, std::memory_order_relaxed) == want) {
+      return;
+    }
+    map_->Advise(0, map_->size(), random ? MappedRegion::Advice::kRandom
+                                         : MappedRegion::Advice::kNormal);
+  }
+
   // Counts the page of `offset` (or of `p`, inside the mapping) in the
   // thread's residency sample, if one is active.
   void SamplePage(const char* p) const {
@@ -266,6 +292,8 @@ class Segment {
   uint64_t fence_key_bytes_ = 0;
   uint64_t fence_count_ = 0;
   uint32_t fence_shift_ = 0;
+  mutable std::atomic<uint64_t> fence_epoch_{0};
+  mutable std::atomic<int> random_access_{0};
   uint64_t index_checksum_ = 0;
   mutable std::atomic<int> index_state_{0};  // 0 unchecked, 1 good, 2 bad.
   mutable std::once_flag locality_once_;

@@ -29,7 +29,8 @@ TEST(LocalityTest, ASequentialScanIsPredictedWithAGrowingWindow) {
     }
   }
   ASSERT_GE(preds.size(), 3u);
-  EXPECT_EQ(preds[0].range.length, m.config().min_window);
+  // The first window is as long as the scan so far (min_run pages).
+  EXPECT_EQ(preds[0].range.length, m.config().min_run * kPage);
   // Hits double the window, up to the maximum.
   for (size_t i = 1; i < preds.size(); ++i) {
     EXPECT_GE(preds[i].range.length, preds[i - 1].range.length);
@@ -45,24 +46,34 @@ TEST(LocalityTest, ASequentialScanIsPredictedWithAGrowingWindow) {
   EXPECT_LT(preds.size(), 40u);
 }
 
-TEST(LocalityTest, AnAscendingFrontierIsPredictedFromItsGaps) {
+TEST(LocalityTest, ADenseAscendingFrontierIsPredictedFromItsGaps) {
   LocalityManager m;
   const uint32_t f = m.Register(kFile);
-  // Adjacency runs of 2 pages, 10 pages apart: a frontier in physical order.
-  LocalityManager::Prediction last;
+  // Adjacency runs of 1 page, 2 pages apart: a dense frontier in physical
+  // order.
   int predicted = 0;
-  for (uint64_t i = 0; i < 50; ++i) {
-    LocalityManager::Prediction p = m.Record(f, i * 12 * kPage, 2 * kPage);
+  for (uint64_t i = 0; i < 200; ++i) {
+    LocalityManager::Prediction p = m.Record(f, i * 3 * kPage, kPage);
     if (!p.range.empty()) {
       EXPECT_EQ(p.pattern, LocalityManager::Pattern::kFrontier);
-      // At least four gaps ahead.
-      EXPECT_GE(p.range.length, 4 * 10 * kPage);
-      last = p;
+      // Several gaps ahead.
+      EXPECT_GE(p.range.length, 8 * 2 * kPage);
       ++predicted;
     }
   }
   EXPECT_GT(predicted, 2);
   EXPECT_EQ(m.counters().frontier, static_cast<uint64_t>(predicted));
+}
+
+TEST(LocalityTest, ASparseFrontierIsLeftToTheHints) {
+  LocalityManager m;
+  const uint32_t f = m.Register(kFile);
+  // 10 pages between the runs: a guess from offsets would read mostly
+  // pages nobody wants (the executor's hints name the right ones).
+  for (uint64_t i = 0; i < 200; ++i) {
+    EXPECT_TRUE(m.Record(f, i * 12 * kPage, 2 * kPage).range.empty());
+  }
+  EXPECT_EQ(m.counters().frontier, 0u);
 }
 
 TEST(LocalityTest, RandomAccessesPredictNothing) {
@@ -84,12 +95,12 @@ TEST(LocalityTest, APatternBrokenResetsTheWindow) {
   for (uint64_t off = 0; off < 200 * kPage; off += kPage) m.Record(f, off, kPage);
   // Jump back: the scan is over.
   EXPECT_TRUE(m.Record(f, 10 * kPage, kPage).range.empty());
-  // A new scan starts over at the minimum window.
+  // A new scan starts over at the smallest window.
   LocalityManager::Prediction first;
   for (uint64_t off = 11 * kPage; first.range.empty(); off += kPage) {
     first = m.Record(f, off, kPage);
   }
-  EXPECT_EQ(first.range.length, m.config().min_window);
+  EXPECT_EQ(first.range.length, m.config().min_run * kPage);
 }
 
 TEST(LocalityTest, PredictionsStopAtTheEndOfTheFile) {

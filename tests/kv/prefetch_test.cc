@@ -121,6 +121,9 @@ class PrefetchTest : public ::testing::Test {
     db_.reset();
     Options o;
     o.prefetch_threads = threads;
+    // These segments are small: read at random all the same, so that the
+    // prefetcher's part is what is tested (see ...SmallSegmentsKeep...).
+    o.random_access_min_bytes = random_min_bytes_;
     o.env = &env_;
     o.sync_mode = SyncMode::kNever;
     o.prefetch_hints = hints;
@@ -168,6 +171,7 @@ class PrefetchTest : public ::testing::Test {
   RecordingEnv env_;
   TempDir dir_;
   std::unique_ptr<DB> db_;
+  uint64_t random_min_bytes_ = 1;
 };
 
 TEST_F(PrefetchTest, AdvisedExtentsCoverEveryVersionInTheRanges) {
@@ -332,9 +336,15 @@ TEST_F(PrefetchTest, TheAdaptivePrefetcherAdvisesAheadOfAScan) {
     with.emplace_back(r.key);
     return true;
   }));
-  const std::vector<RecordingEnv::Call> calls = env_.TakeCalls();
+  std::vector<RecordingEnv::Call> calls = env_.TakeCalls();
   const Stats st = db_->GetStats();
   ASSERT_EQ(st.segments, 1u);
+  // The first advice is the segment's fence block, which ends at the
+  // footer; the rest are the predictions.
+  ASSERT_FALSE(calls.empty());
+  EXPECT_EQ(calls[0].offset + calls[0].length, st.segment_bytes - 128);
+  EXPECT_GT(calls[0].offset, st.segment_bytes - st.index_bytes);
+  calls.erase(calls.begin());
   // About once per data page (the index follows the data).
   EXPECT_GE(st.locality_records, (st.segment_bytes - st.index_bytes) / 4096 - 4);
   EXPECT_LE(st.locality_records, st.segment_bytes / 4096 + 1);
@@ -469,14 +479,42 @@ TEST_F(PrefetchTest, WarmPagesAreNotAdvisedAndThePredictionsBackOff) {
   // (The second scan's first page ended the first scan's advice.)
   std::vector<RecordingEnv::AdviseCall> advice = env_.TakeAdvice();
   ASSERT_EQ(advice.size(), 2u);
-  EXPECT_EQ(advice[0].advice, MappedRegion::Advice::kNormal);
+  // (Random: what the prefetcher keeps its files at, see the next test.)
+  EXPECT_EQ(advice[0].advice, MappedRegion::Advice::kRandom);
   EXPECT_EQ(advice[1].advice, MappedRegion::Advice::kSequential);
   EXPECT_EQ(advice[1].offset + advice[1].length, advice[0].offset + advice[0].length)
       << "to the end of the file";
   ASSERT_OK(snap.Get("k000000").status());
   advice = env_.TakeAdvice();
   ASSERT_EQ(advice.size(), 1u);
-  EXPECT_EQ(advice[0].advice, MappedRegion::Advice::kNormal);
+  EXPECT_EQ(advice[0].advice, MappedRegion::Advice::kRandom);
+}
+
+TEST_F(PrefetchTest, ThePrefetcherTakesOverReadAheadAndHandsItBack) {
+  ASSERT_NO_FATAL_FAILURE(Open(/*hints=*/true, /*adaptive=*/false));
+  ASSERT_NO_FATAL_FAILURE(Fill(300));
+  ASSERT_OK_AND_ASSIGN(Snapshot snap, db_->GetSnapshot());
+  env_.TakeAdvice();
+  ASSERT_OK(snap.Get(Key(1, 0)).status());
+  EXPECT_TRUE(env_.TakeAdvice().empty()) << "off: the kernel's defaults";
+  // On: each segment a read touches goes random, whole, once.
+  db_->SetAdaptivePrefetch(true);
+  for (int i = 0; i < 20; ++i) ASSERT_OK(snap.Get(Key(i, 0)).status());
+  std::vector<RecordingEnv::AdviseCall> advice = env_.TakeAdvice();
+  const Stats st = db_->GetStats();
+  ASSERT_GE(st.segments, 1u);
+  ASSERT_LE(advice.size(), st.segments);
+  ASSERT_FALSE(advice.empty());
+  for (const auto& a : advice) {
+    EXPECT_EQ(a.advice, MappedRegion::Advice::kRandom);
+    EXPECT_EQ(a.offset, 0u);
+  }
+  // Off again: back to normal, once.
+  db_->SetAdaptivePrefetch(false);
+  for (int i = 0; i < 20; ++i) ASSERT_OK(snap.Get(Key(i, 0)).status());
+  const std::vector<RecordingEnv::AdviseCall> back = env_.TakeAdvice();
+  ASSERT_EQ(back.size(), advice.size());
+  for (const auto& a : back) EXPECT_EQ(a.advice, MappedRegion::Advice::kNormal);
 }
 
 TEST_F(PrefetchTest, BackgroundHintsAdviseWhatTheCallerWouldHave) {
@@ -513,6 +551,52 @@ TEST_F(PrefetchTest, BackgroundHintsAdviseWhatTheCallerWouldHave) {
   EXPECT_EQ(fg.queued, 0u);
   EXPECT_EQ(fg.bytes, a.prefetch_bytes);
   EXPECT_EQ(db_->GetStats().prefetched_pages, 2 * a.prefetched_pages);
+}
+
+TEST_F(PrefetchTest, SmallSegmentsKeepTheKernelsReadAround) {
+  random_min_bytes_ = uint64_t{1} << 40;
+  ASSERT_NO_FATAL_FAILURE(Open(/*hints=*/true, /*adaptive=*/true));
+  ASSERT_NO_FATAL_FAILURE(Fill(300));
+  ASSERT_OK_AND_ASSIGN(Snapshot snap, db_->GetSnapshot());
+  env_.TakeAdvice();
+  for (int i = 0; i < 20; ++i) ASSERT_OK(snap.Get(Key(i, 0)).status());
+  for (const auto& a : env_.TakeAdvice()) {
+    EXPECT_NE(a.advice, MappedRegion::Advice::kRandom);
+  }
+}
+
+TEST_F(PrefetchTest, HintsOnResidentPagesBackOffUntilTheCachesDrop) {
+  env_.set_forward_missing(true);
+  ASSERT_NO_FATAL_FAILURE(Open(/*hints=*/true, /*adaptive=*/true, /*threads=*/2));
+  ASSERT_NO_FATAL_FAILURE(Fill(300));
+  ASSERT_OK_AND_ASSIGN(Snapshot snap, db_->GetSnapshot());
+  ASSERT_OK(snap.Scan("", "", [](const Record&) { return true; }));
+  const std::string from = Key(10, 0), to = Key(20, 0);
+  const std::vector<KeyRange> ranges(4, KeyRange{from, to});
+  env_.TakeCalls();
+  // Everything is in memory: the workers advise nothing, and the hints
+  // that follow are skipped, more of them each time.
+  uint64_t skipped = 0;
+  for (int i = 0; i < 40; ++i) {
+    skipped += snap.Prefetch(ranges).skipped;
+    db_->WaitForHints();
+  }
+  EXPECT_GT(skipped, 20 * ranges.size());
+  EXPECT_EQ(db_->GetStats().prefetch_skipped, skipped);
+  EXPECT_EQ(db_->GetStats().prefetch_bytes, 0u);
+  // (The fence block was advised once when the prefetcher first saw the
+  // segments; no hint advised anything.)
+  for (const auto& call : env_.TakeCalls()) {
+    EXPECT_GT(call.offset, db_->GetStats().segment_bytes / 2);
+  }
+  // Dropped caches end the back-off, and the pages get advised.
+  struct statfs fs;
+  ASSERT_EQ(::statfs(dir_.path().c_str(), &fs), 0);
+  if (fs.f_type == 0x01021994) GTEST_SKIP() << "tmpfs keeps its pages";
+  ASSERT_OK(db_->DropCaches());
+  EXPECT_EQ(snap.Prefetch(ranges).skipped, 0u);
+  db_->WaitForHints();
+  EXPECT_GT(db_->GetStats().prefetch_bytes, 0u);
 }
 
 TEST_F(PrefetchTest, CloseDropsQueuedHintsAndLaterSnapshotsHintThemselves) {
