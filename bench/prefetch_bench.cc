@@ -65,6 +65,7 @@
 #include "graph/graph_db.h"
 #include "graph/loader.h"
 #include "kv/db.h"
+#include "kv/env.h"
 #include "kv/status_macros.h"
 #include "query/ldbc.h"
 #include "query/traversal.h"
@@ -722,6 +723,7 @@ class Results {
 struct RunInfo {
   std::string machine;
   int nproc = 0;
+  uint64_t read_ahead = 0;  // kv::Env::ReadAheadBytes of the scratch dir.
   uint64_t mem_total = 0;
   std::string cgroup_at_start;
   std::string cgroup_measured;
@@ -768,7 +770,9 @@ std::string Markdown(const Config& c, const RunInfo& info, const Results& r) {
   std::string md = absl::StrFormat(
       "# ZVerse prefetching: adaptive prefetcher, executor hints, physical "
       "order\n\n"
-      "Machine: %s (nproc %d, MemTotal %s). Memory cgroup while measuring: "
+      "Machine: %s (nproc %d, MemTotal %s; the databases' device reads "
+      "ahead %s around a page fault, read_ahead_kb). Memory cgroup while "
+      "measuring: "
       "%s%s%s. Load average before: %s. One thread. The run took %.0f "
       "s.\n\n"
       "Generated graph: %d vertex ids, %d undirected edges (stored both "
@@ -780,7 +784,7 @@ std::string Markdown(const Config& c, const RunInfo& info, const Results& r) {
       "pass first (with a database larger than the memory limit, warm is as "
       "warm as the limit allows). Latencies in microseconds.\n\n",
       info.machine, info.nproc, FormatBytes(info.mem_total),
-      info.cgroup_measured,
+      FormatBytes(info.read_ahead), info.cgroup_measured,
       info.joined_cgroup ? absl::StrCat(" (joined --cgroup ", c.cgroup,
                                         " after the build)")
                          : std::string(" (no --cgroup: no limit set here)"),
@@ -964,6 +968,7 @@ std::string Json(const Config& c, const RunInfo& info, const Results& r) {
   std::string json = absl::StrCat(
       "{\n  \"program\": \"prefetch_bench\",\n  \"machine\": \"",
       JsonEscape(info.machine), "\",\n  \"nproc\": ", info.nproc,
+      ",\n  \"read_ahead_bytes\": ", info.read_ahead,
       ",\n  \"mem_total_bytes\": ", info.mem_total,
       ",\n  \"cgroup_at_start\": \"", JsonEscape(info.cgroup_at_start),
       "\",\n  \"cgroup_measured\": \"", JsonEscape(info.cgroup_measured),
@@ -1116,6 +1121,11 @@ int Run(int argc, char** argv) {
   }
 
   absl::StatusOr<std::string> scratch = MakeTempDir(c.dir, "prefetch_bench_");
+  if (scratch.ok()) {
+    info.read_ahead = kv::Env::Default()->ReadAheadBytes(*scratch);
+    Log(absl::StrCat("read-ahead of the databases' device: ",
+                     FormatBytes(info.read_ahead)));
+  }
   if (!scratch.ok()) return Fail(scratch.status());
   Log(absl::StrCat("scratch directory ", *scratch));
   // Removes the databases on every way out (an error included).

@@ -3097,6 +3097,17 @@ bool Snapshot::PrefetchesInBackground() const {
          state_->prefetch->Background();
 }
 
+bool Snapshot::SkipNextHint() const {
+  if (state_ == nullptr) return false;
+  PrefetchControl& c = *state_->prefetch;
+  if (!c.on.load(std::memory_order_relaxed) || !c.Background() ||
+      !c.SkipHints()) {
+    return false;
+  }
+  c.skipped.fetch_add(1, std::memory_order_relaxed);
+  return true;
+}
+
 PrefetchStats Snapshot::Prefetch(const std::vector<KeyRange>& ranges) const {
   PrefetchStats stats;
   stats.ranges = ranges.size();

@@ -338,6 +338,11 @@ class Snapshot {
   // Whether Prefetch resolves hints in the background now (so that hinting
   // what is read next costs the caller almost nothing).
   bool PrefetchesInBackground() const;
+  // Whether the caller may skip its next hint: the prefetcher is backing
+  // off (the last hints' pages were in memory), so a hint would be dropped
+  // anyway. Counts as that hint (it consumes one skip); lets a caller save
+  // building the ranges.
+  bool SkipNextHint() const;
 
  private:
   friend class DBImpl;

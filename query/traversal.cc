@@ -623,6 +623,8 @@ class Traversal::Run {
                          size_t end, Direction d,
                          const std::optional<LabelId>& label) {
     if (!options_.prefetch || begin >= end) return;
+    // (While the prefetcher backs off, the ranges are not even built.)
+    if (snap_.kv().SkipNextHint()) return;
     end = std::min(end, begin + options_.prefetch_chunk);
     std::vector<std::string> bounds;
     absl::flat_hash_set<VertexId> seen;
