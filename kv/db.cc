@@ -295,6 +295,7 @@ void Touch(PrefetchControl* c, const Segment& seg, uint64_t offset,
   const internal::LocalityManager::Prediction p =
       m.Record(id, offset, length, adaptive);
   if (adaptive) {
+    ++tls_touches_since_hint;
     using Advice = MappedRegion::Advice;
     if (!p.normal.empty()) {
       // Back to what the prefetcher keeps the file at (ApplyAccessAdvice).
@@ -306,8 +307,9 @@ void Touch(PrefetchControl* c, const Segment& seg, uint64_t offset,
     // A frontier the executor hints is in better hands than a guess from
     // its offsets: this thread's frontier predictions wait while its hints
     // flow (kHintedTouches touches after its last hint).
-    const bool hinted = p.pattern == internal::LocalityManager::Pattern::kFrontier &&
-                        ++tls_touches_since_hint < kHintedTouches;
+    const bool hinted =
+        p.pattern == internal::LocalityManager::Pattern::kFrontier &&
+        tls_touches_since_hint < kHintedTouches;
     if (!p.range.empty() && !hinted) {
       // Only what is not in memory is worth a read; a prediction that finds
       // everything there makes the thread back off.
