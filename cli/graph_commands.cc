@@ -18,6 +18,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "cli/commands.h"
@@ -46,6 +47,7 @@ struct LoadRequest {
   bool explicit_files = false;
   bool directed = true;
   kv::Timestamp ts = 0;
+  uint64_t batch_ops = 0;  // --batch-ops: LoadOptions::max_batch_ops.
 };
 
 absl::StatusOr<LoadRequest> ParseLoadRequest(const Invocation& inv) {
@@ -132,6 +134,12 @@ absl::StatusOr<LoadRequest> ParseLoadRequest(const Invocation& inv) {
   absl::StatusOr<kv::Timestamp> ts = TimestampFlag(inv, "ts", 0);
   if (!ts.ok()) return ts.status();
   r.ts = *ts;
+  if (const std::string* b = args.Find("batch-ops")) {
+    if (!absl::SimpleAtoi(*b, &r.batch_ops) || r.batch_ops == 0) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "--batch-ops takes a positive number of operations, not '", *b, "'"));
+    }
+  }
   return r;
 }
 
@@ -197,6 +205,7 @@ int RunLoad(const Invocation& inv) {
   ProgressLine progress_line(inv.io.err);
   graph::LoadOptions load_options;
   load_options.ts = request->ts;
+  load_options.max_batch_ops = request->batch_ops;
   if (isatty(fileno(inv.io.err))) {
     load_options.progress = [&](const graph::LoadProgress& p) {
       progress_line.Show(p);
@@ -453,7 +462,12 @@ std::vector<Command> GraphCommands() {
                   "graphalytics: the .e lines carry a weight"},
                  {"ts", "T",
                   "version every record at T (a past time) instead of the\n"
-                  "commit time (graphalytics, edgelist)"}},
+                  "commit time (graphalytics, edgelist)"},
+                 {"batch-ops", "N",
+                  "load in batches of at most N operations (a vertex, or\n"
+                  "one direction of an edge) through the log, which bounds\n"
+                  "the memory a large load takes; a failure then leaves\n"
+                  "the earlier batches (default: one atomic batch)"}},
        .min_args = 0,
        .max_args = 1,
        .run = RunLoad},

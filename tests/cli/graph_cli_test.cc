@@ -124,6 +124,14 @@ TEST(GraphCliTest, EdgeListLoad) {
   r = RunZverse({"export", "--db", dir.Sub("db"), "--format", "edgelist"});
   ASSERT_EQ(r.exit_code, 0) << r;
   EXPECT_EQ(r.out, "1 2\n2 1\n2 3\n3 2\n");
+  // In batches of at most 2 operations (bounded memory): the same graph.
+  r = RunZverse({"load", "--db", dir.Sub("db2"), "--format", "edgelist",
+                 "--undirected", "--batch-ops", "2", dir.Sub("g.txt")});
+  ASSERT_EQ(r.exit_code, 0) << r;
+  EXPECT_TRUE(absl::StartsWith(r.out, "loaded 3 vertices, 4 edges")) << r;
+  r = RunZverse({"export", "--db", dir.Sub("db2"), "--format", "edgelist"});
+  ASSERT_EQ(r.exit_code, 0) << r;
+  EXPECT_EQ(r.out, "1 2\n2 1\n2 3\n3 2\n");
 }
 
 TEST(GraphCliTest, LoadErrorNamesFileAndLineAndExits3) {
@@ -199,6 +207,8 @@ TEST(GraphCliTest, UsageErrorsExit2) {
        "--edges", "a.e", "--directed", "--undirected"},
       {"load", "--db", db, "--format", "ldbc-snb", "--ts", "2020-01-01", "d"},
       {"load", "--db", db, "--format", "edgelist", "--ts", "yesterday", "x"},
+      {"load", "--db", db, "--format", "edgelist", "--batch-ops", "0", "x"},
+      {"load", "--db", db, "--format", "edgelist", "--batch-ops", "many", "x"},
       {"export", "--db", db, "--format", "json"},
       {"export", "--db", db, "--format", "edgelist", "--as-of", "soon"},
   };
