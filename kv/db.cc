@@ -272,8 +272,18 @@ constexpr uint64_t kHintedTouches = 4096;
 // (`before_read`: the page is about to be read for the first time, so that
 // its residency may be sampled; a point read's page was read already, by
 // the lookup, which samples itself, see SampledRead.)
+// Where a bounded scan's remaining entries end in the file (so that a
+// prediction does not read past them); UINT64_MAX when unknown.
+class ScanBound {
+ public:
+  virtual uint64_t Limit() = 0;
+
+ protected:
+  ~ScanBound() = default;
+};
+
 void Touch(PrefetchControl* c, const Segment& seg, uint64_t offset,
-           uint64_t length, bool before_read) {
+           uint64_t length, bool before_read, ScanBound* bound = nullptr) {
   if (c == nullptr) return;
   const bool adaptive = c->adaptive.load(std::memory_order_relaxed);
   if (!adaptive && !c->track.load(std::memory_order_relaxed)) return;
@@ -310,17 +320,25 @@ void Touch(PrefetchControl* c, const Segment& seg, uint64_t offset,
     const bool hinted =
         p.pattern == internal::LocalityManager::Pattern::kFrontier &&
         tls_touches_since_hint < kHintedTouches;
-    if (!p.range.empty() && !hinted) {
+    internal::LocalityManager::Range range = p.range;
+    if (!range.empty() && bound != nullptr) {
+      // A bounded scan's prediction stops where its entries do.
+      const uint64_t limit = bound->Limit();
+      range.length = range.offset >= limit
+                         ? 0
+                         : std::min(range.length, limit - range.offset);
+    }
+    if (!range.empty() && !hinted) {
       // Only what is not in memory is worth a read; a prediction that finds
       // everything there makes the thread back off.
       size_t first = 0, end = 0;
       const int64_t missing =
-          seg.Missing(p.range.offset, p.range.length, &first, &end);
+          seg.Missing(range.offset, range.length, &first, &end);
       m.Feedback(id, missing == 0);
       if (missing != 0) {
         if (missing < 0) {
-          first = p.range.offset;
-          end = p.range.offset + p.range.length;
+          first = range.offset;
+          end = range.offset + range.length;
         }
         const internal::LocalityManager::Range r = m.Claim(id, first, end - first);
         if (!r.empty()) {
@@ -514,9 +532,9 @@ class SourceCursor {
     SettleMem();
   }
   SourceCursor(const SnapshotState* s, const Segment* seg, int rank,
-               std::string_view start)
+               std::string_view start, std::string_view end_key = {})
       : s_(s), rank_(rank), seg_(seg), i_(Seek(s, seg, start)),
-        end_(seg->entry_count()) {
+        end_(seg->entry_count()), bound_(end_key) {
     SettleSeg();
   }
 
@@ -598,8 +616,9 @@ class SourceCursor {
           // Once per page the scan enters.
           if ((off >> 12) != last_page_) {
             // (The seek read the first page already.)
+            bound_.At(seg_, j);
             Touch(s_->prefetch, *seg_, off, uint64_t{1} << 12,
-                  /*before_read=*/last_page_ != UINT64_MAX);
+                  /*before_read=*/last_page_ != UINT64_MAX, &bound_);
             last_page_ = off >> 12;
           }
           Settle(seg_->Entry(off), seg_->DirTs(j));
@@ -611,12 +630,45 @@ class SourceCursor {
     }
   }
 
+  // The end of the scan's remaining entries in the file, found (once, when
+  // a prediction needs it) from the directory: past the last page of any
+  // of them, for ranges of at most kMaxBoundEntries entries.
+  class Bound final : public ScanBound {
+   public:
+    explicit Bound(std::string_view end_key) : end_key_(end_key) {}
+    // Where the scan is now (set before each Touch; no pointer back to the
+    // cursor, which moves).
+    void At(const Segment* seg, size_t i) {
+      seg_ = seg;
+      i_ = i;
+    }
+    uint64_t Limit() override {
+      if (limit_ != 0) return limit_;
+      limit_ = UINT64_MAX;
+      if (end_key_.empty() || seg_ == nullptr) return limit_;
+      const size_t stop = std::max(i_, seg_->LowerBound(end_key_));
+      if (stop - i_ > kMaxBoundEntries) return limit_;
+      uint64_t hi = 0;
+      for (size_t j = i_; j < stop; ++j) hi = std::max(hi, seg_->DirOffset(j));
+      limit_ = (hi | 4095) + 1;  // To the end of its page.
+      return limit_;
+    }
+
+   private:
+    static constexpr size_t kMaxBoundEntries = 4096;
+    std::string_view end_key_;
+    const Segment* seg_ = nullptr;
+    size_t i_ = 0;
+    uint64_t limit_ = 0;
+  };
+
   const SnapshotState* s_;
   int rank_;
   const Segment* seg_ = nullptr;
   const MemTable::Node* node_ = nullptr;
   size_t i_ = 0;
   size_t end_ = 0;
+  Bound bound_{std::string_view()};
   uint64_t last_page_ = UINT64_MAX;
   bool valid_ = false;
   absl::Status status_;
@@ -2797,6 +2849,8 @@ Stats DBImpl::GetStats() const {
     st.prefetch_dropped = prefetch_->dropped.load(std::memory_order_relaxed);
     st.prefetch_skipped = prefetch_->skipped.load(std::memory_order_relaxed);
     st.adaptive_suppressed = lc.suppressed;
+    st.adaptive_sequential = lc.sequential;
+    st.adaptive_frontier = lc.frontier;
     st.sequential_advice = lc.long_scans;
     st.cold_advised_bytes = lc.cooled_bytes;
     st.prefetched_pages = lc.advised_pages;
@@ -3319,7 +3373,7 @@ absl::Status Snapshot::Scan(std::string_view start, std::string_view end,
     for (const auto& seg : s.version->segments) {
       if (seg->entry_count() == 0 || seg->min_ts() > s.as_of) continue;
       ZVERSE_RETURN_IF_ERROR(seg->EnsureIndex());
-      cursors.emplace_back(&s, seg.get(), rank++, start);
+      cursors.emplace_back(&s, seg.get(), rank++, start, end);
     }
   }
   // Drops exhausted cursors; the first damage any of them hit ends the scan.
@@ -3616,7 +3670,8 @@ std::string Stats::ToString() const {
       "\nlocality_records ", locality_records, "\nadaptive_predictions ",
       adaptive_predictions, "\nadaptive_prefetch_bytes ",
       adaptive_prefetch_bytes, "\nadaptive_hits ", adaptive_hits,
-      "\nadaptive_suppressed ", adaptive_suppressed, "\nsequential_advice ",
+      "\nadaptive_sequential ", adaptive_sequential, "\nadaptive_frontier ",
+      adaptive_frontier, "\nadaptive_suppressed ", adaptive_suppressed, "\nsequential_advice ",
       sequential_advice, "\ncold_advised_bytes ", cold_advised_bytes,
       "\nprefetched_pages ", prefetched_pages, "\nprefetch_used_pages ",
       prefetch_used_pages, "\nprefetch_expired_pages ",

@@ -458,6 +458,8 @@ struct Stats {
   uint64_t resident_samples = 0;    // Accesses sampled (1 in 64) with
   uint64_t resident_hits = 0;       // mincore, and of them already resident.
   uint64_t locality_nanos = 0;      // Time in the prefetcher (estimated).
+  uint64_t adaptive_sequential = 0;  // Predictions of scans,
+  uint64_t adaptive_frontier = 0;    // and of dense frontiers.
   uint64_t adaptive_suppressed = 0; // Predictions not advised: their pages
                                     // were resident (the window backs off).
   uint64_t sequential_advice = 0;   // Long scans given MADV_SEQUENTIAL.

@@ -370,6 +370,38 @@ TEST_F(PrefetchTest, TheAdaptivePrefetcherAdvisesAheadOfAScan) {
   EXPECT_EQ(db_->GetStats().locality_records, st.locality_records);
 }
 
+TEST_F(PrefetchTest, ABoundedScanIsNotPredictedPastItsEnd) {
+  ASSERT_NO_FATAL_FAILURE(Open(/*hints=*/true, /*adaptive=*/true));
+  WriteBatch b;
+  for (int i = 0; i < 20000; ++i) {
+    b.Put(absl::StrFormat("k%06d", i), std::string(200, 'a' + i % 26));
+  }
+  ASSERT_OK(db_->Write(b));
+  ASSERT_OK(db_->Seal());
+  ASSERT_OK_AND_ASSIGN(Snapshot snap, db_->GetSnapshot());
+  env_.TakeCalls();
+  uint64_t last = 0;
+  size_t n = 0;
+  // Long enough to be predicted (about 120 pages), and bounded.
+  ASSERT_OK(snap.Scan("k001000", "k003000", [&](const Record& r) {
+    ++n;
+    last = std::max(last, reinterpret_cast<uint64_t>(r.key.data()));
+    return true;
+  }));
+  EXPECT_EQ(n, 2000u);
+  const Stats st = db_->GetStats();
+  EXPECT_GT(st.adaptive_predictions, 0u);
+  uint64_t predicted_end = 0;
+  for (const RecordingEnv::Call& c : env_.TakeCalls()) {
+    if (c.offset + c.length == st.segment_bytes - 128) continue;  // Fence.
+    const uint64_t end = reinterpret_cast<uint64_t>(c.base) + c.offset + c.length;
+    predicted_end = std::max(predicted_end, end);
+  }
+  ASSERT_GT(predicted_end, 0u);
+  EXPECT_LE(predicted_end, (last | 4095) + 1)
+      << "a prediction reached past the scan's last entry's page";
+}
+
 TEST_F(PrefetchTest, RandomGetsPredictLittle) {
   ASSERT_NO_FATAL_FAILURE(Open(/*hints=*/true, /*adaptive=*/true));
   WriteBatch b;
