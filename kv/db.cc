@@ -235,28 +235,29 @@ struct PrefetchControl {
   uint64_t random_min_bytes = UINT64_MAX;
   std::shared_ptr<HintPool> Pool() {
     std::lock_guard<std::mutex> l(pool_mu);
-    if (pool == nullptr && !closed && threads > 0) {
+    if (pool == nullptr && !closed.load(std::memory_order_relaxed) &&
+        threads > 0) {
       pool = std::make_shared<HintPool>(threads);
     }
     return pool;
   }
-  bool Background() {
-    if (!adaptive.load(std::memory_order_relaxed) || threads == 0) return false;
-    std::lock_guard<std::mutex> l(pool_mu);
-    return !closed;
+  // Whether hints go to the workers now (no lock: asked on every hint).
+  bool Background() const {
+    return adaptive.load(std::memory_order_relaxed) && threads > 0 &&
+           !closed.load(std::memory_order_acquire);
   }
   void StopPool() {
     std::shared_ptr<HintPool> p;
     {
       std::lock_guard<std::mutex> l(pool_mu);
-      closed = true;
+      closed.store(true, std::memory_order_release);
       p = std::move(pool);
     }
     if (p != nullptr) p->Stop();
   }
-  std::mutex pool_mu;
+  std::mutex pool_mu;                // Guards pool.
   std::shared_ptr<HintPool> pool;
-  bool closed = false;
+  std::atomic<bool> closed{false};   // Set once, by StopPool.
 };
 
 namespace {

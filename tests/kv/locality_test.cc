@@ -282,18 +282,23 @@ TEST(LocalityTest, ClaimsStayInsideTheFileAndTheRange) {
   EXPECT_EQ(y.length, 300 * kPage);
 }
 
-TEST(LocalityTest, PredictionsFoundResidentBackOffExponentially) {
-  LocalityManager m;
-  const uint32_t f = m.Register(kFile);
-  // A sequential scan whose every prediction the caller finds resident.
+// A sequential scan of 8000 pages whose every prediction the caller finds
+// resident (or not): the predictions handed out.
+uint64_t ScanWithFeedback(LocalityManager* m, bool all_resident) {
+  const uint32_t f = m->Register(kFile);
   uint64_t given = 0;
   for (uint64_t off = 0; off < 8000 * kPage; off += kPage) {
-    const LocalityManager::Prediction p = m.Record(f, off, kPage);
-    if (!p.range.empty()) {
+    if (!m->Record(f, off, kPage).range.empty()) {
       ++given;
-      m.Feedback(f, /*all_resident=*/true);
+      m->Feedback(f, all_resident);
     }
   }
+  return given;
+}
+
+TEST(LocalityTest, PredictionsFoundResidentBackOffExponentially) {
+  LocalityManager m;
+  const uint64_t given = ScanWithFeedback(&m, /*all_resident=*/true);
   const auto c = m.counters();
   EXPECT_GT(c.suppressed, 0u);
   // Skips of 1, 2, 4, ... 64 after each prediction handed out.
@@ -302,15 +307,7 @@ TEST(LocalityTest, PredictionsFoundResidentBackOffExponentially) {
   EXPECT_EQ(c.predictions, given);
   // Pages that were not resident end the back-off at once.
   LocalityManager n;
-  const uint32_t g = n.Register(kFile);
-  uint64_t given_n = 0;
-  for (uint64_t off = 0; off < 8000 * kPage; off += kPage) {
-    const LocalityManager::Prediction p = n.Record(g, off, kPage);
-    if (!p.range.empty()) {
-      ++given_n;
-      n.Feedback(g, /*all_resident=*/false);
-    }
-  }
+  const uint64_t given_n = ScanWithFeedback(&n, /*all_resident=*/false);
   EXPECT_EQ(n.counters().suppressed, 0u);
   EXPECT_GT(given_n, given);
 }

@@ -149,6 +149,17 @@ class PrefetchTest : public ::testing::Test {
     }
   }
 
+  // Keys k000000 ... k019999, one version each, 200-byte values, in one
+  // sealed segment (about 1,200 pages).
+  void FillKeys() {
+    WriteBatch b;
+    for (int i = 0; i < 20000; ++i) {
+      b.Put(absl::StrFormat("k%06d", i), std::string(200, 'a' + i % 26));
+    }
+    ASSERT_OK(db_->Write(b));
+    ASSERT_OK(db_->Seal());
+  }
+
   // Entry addresses of every version of every key in [start, end).
   std::vector<const char*> EntriesIn(const Snapshot& snap,
                                      const std::string& start,
@@ -323,12 +334,7 @@ size_t ResidentPages(const std::string& path) {
 // results do not change.
 TEST_F(PrefetchTest, TheAdaptivePrefetcherAdvisesAheadOfAScan) {
   ASSERT_NO_FATAL_FAILURE(Open(/*hints=*/true, /*adaptive=*/true));
-  WriteBatch b;
-  for (int i = 0; i < 20000; ++i) {
-    b.Put(absl::StrFormat("k%06d", i), std::string(200, 'a' + i % 26));
-  }
-  ASSERT_OK(db_->Write(b));
-  ASSERT_OK(db_->Seal());
+  ASSERT_NO_FATAL_FAILURE(FillKeys());
   env_.TakeCalls();
   ASSERT_OK_AND_ASSIGN(Snapshot snap, db_->GetSnapshot());
   std::vector<std::string> with;
@@ -372,12 +378,7 @@ TEST_F(PrefetchTest, TheAdaptivePrefetcherAdvisesAheadOfAScan) {
 
 TEST_F(PrefetchTest, ABoundedScanIsNotPredictedPastItsEnd) {
   ASSERT_NO_FATAL_FAILURE(Open(/*hints=*/true, /*adaptive=*/true));
-  WriteBatch b;
-  for (int i = 0; i < 20000; ++i) {
-    b.Put(absl::StrFormat("k%06d", i), std::string(200, 'a' + i % 26));
-  }
-  ASSERT_OK(db_->Write(b));
-  ASSERT_OK(db_->Seal());
+  ASSERT_NO_FATAL_FAILURE(FillKeys());
   ASSERT_OK_AND_ASSIGN(Snapshot snap, db_->GetSnapshot());
   env_.TakeCalls();
   uint64_t last = 0;
@@ -404,12 +405,7 @@ TEST_F(PrefetchTest, ABoundedScanIsNotPredictedPastItsEnd) {
 
 TEST_F(PrefetchTest, RandomGetsPredictLittle) {
   ASSERT_NO_FATAL_FAILURE(Open(/*hints=*/true, /*adaptive=*/true));
-  WriteBatch b;
-  for (int i = 0; i < 20000; ++i) {
-    b.Put(absl::StrFormat("k%06d", i), std::string(200, 'x'));
-  }
-  ASSERT_OK(db_->Write(b));
-  ASSERT_OK(db_->Seal());
+  ASSERT_NO_FATAL_FAILURE(FillKeys());
   std::mt19937_64 rng(3);
   ASSERT_OK_AND_ASSIGN(Snapshot snap, db_->GetSnapshot());
   for (int i = 0; i < 5000; ++i) {
@@ -478,12 +474,7 @@ TEST_F(PrefetchTest, OneKeyHintsSkipKeysWhoseNewestVersionIsUnsealed) {
 TEST_F(PrefetchTest, WarmPagesAreNotAdvisedAndThePredictionsBackOff) {
   env_.set_forward_missing(true);
   ASSERT_NO_FATAL_FAILURE(Open(/*hints=*/true, /*adaptive=*/true));
-  WriteBatch b;
-  for (int i = 0; i < 20000; ++i) {
-    b.Put(absl::StrFormat("k%06d", i), std::string(200, 'a' + i % 26));
-  }
-  ASSERT_OK(db_->Write(b));
-  ASSERT_OK(db_->Seal());
+  ASSERT_NO_FATAL_FAILURE(FillKeys());
   ASSERT_OK_AND_ASSIGN(Snapshot snap, db_->GetSnapshot());
   size_t n = 0;
   auto scan = [&] {
