@@ -325,7 +325,7 @@ absl::StatusOr<Properties> GraphSnapshot::Named(const RecordView& record) const 
 }
 
 absl::StatusOr<Vertex> GraphSnapshot::GetVertex(VertexId v) const {
-  absl::StatusOr<kv::Record> rec = kv_.GetRecord(VertexKey(v));
+  absl::StatusOr<kv::Record> rec = kv_->GetRecord(VertexKey(v));
   if (rec.ok() && rec->deleted) rec = absl::NotFoundError("");
   if (absl::IsNotFound(rec.status())) {
     return absl::NotFoundError(
@@ -340,7 +340,7 @@ absl::StatusOr<Vertex> GraphSnapshot::GetVertex(VertexId v) const {
 }
 
 absl::StatusOr<bool> GraphSnapshot::HasVertex(VertexId v) const {
-  absl::StatusOr<std::string_view> value = kv_.Get(VertexKey(v));
+  absl::StatusOr<std::string_view> value = kv_->Get(VertexKey(v));
   if (absl::IsNotFound(value.status())) return false;
   if (!value.ok()) return value.status();
   return true;
@@ -353,7 +353,7 @@ absl::StatusOr<Properties> GraphSnapshot::VertexProperties(VertexId v) const {
 
 absl::StatusOr<Edge> GraphSnapshot::GetEdge(const EdgeKey& edge) const {
   absl::StatusOr<kv::Record> rec =
-      kv_.GetRecord(OutEdgeKey(edge.src, edge.label, edge.dst));
+      kv_->GetRecord(OutEdgeKey(edge.src, edge.label, edge.dst));
   if (rec.ok() && rec->deleted) rec = absl::NotFoundError("");
   if (absl::IsNotFound(rec.status())) {
     return absl::NotFoundError(absl::StrCat(
@@ -380,7 +380,7 @@ absl::Status GraphSnapshot::ScanEdges(
     absl::FunctionRef<bool(const EdgeRef&)> fn) const {
   absl::Status bad;
   ZVERSE_RETURN_IF_ERROR(
-      kv_.Scan(prefix, PrefixEnd(prefix), [&](const kv::Record& r) {
+      kv_->Scan(prefix, PrefixEnd(prefix), [&](const kv::Record& r) {
         EdgeRef e;
         if (!DecodeEdge(r, out, &e)) {
           bad = BadKey(out ? "out-edge" : "in-edge", r.key);
@@ -462,7 +462,7 @@ absl::Status GraphSnapshot::Vertices(
   const std::string prefix = LabelIndexPrefix(label);
   absl::Status bad;
   ZVERSE_RETURN_IF_ERROR(
-      kv_.Scan(prefix, PrefixEnd(prefix), [&](const kv::Record& r) {
+      kv_->Scan(prefix, PrefixEnd(prefix), [&](const kv::Record& r) {
         if (r.key.size() != kLabelIndexKeySize) {
           bad = BadKey("label index", r.key);
           return false;
@@ -498,7 +498,7 @@ absl::StatusOr<std::vector<VertexId>> GraphSnapshot::VertexIds() const {
 absl::Status GraphSnapshot::Edges(
     absl::FunctionRef<bool(const EdgeRef&)> fn) const {
   absl::Status bad;
-  ZVERSE_RETURN_IF_ERROR(kv_.Scan("", "", [&](const kv::Record& r) {
+  ZVERSE_RETURN_IF_ERROR(kv_->Scan("", "", [&](const kv::Record& r) {
     if (r.key.size() < 4 || r.key[3] != static_cast<char>(KeyTag::kOutEdge)) {
       return true;
     }
@@ -524,16 +524,24 @@ struct GraphDb::Impl {
   std::mutex write_mu;  // Serializes Apply and SetMetadata.
 };
 
-GraphDb::GraphDb(std::unique_ptr<kv::DB> kv)
+GraphDb::GraphDb(std::unique_ptr<KvBackend> kv)
     : kv_(std::move(kv)), impl_(std::make_unique<Impl>()) {}
 
 GraphDb::~GraphDb() = default;
 
 absl::StatusOr<std::unique_ptr<GraphDb>> GraphDb::Open(
     const std::string& path, const GraphOptions& options) {
-  ZVERSE_ASSIGN_OR_RETURN(std::unique_ptr<kv::DB> kv,
-                          kv::DB::Open(path, options.kv));
-  std::unique_ptr<GraphDb> db(new GraphDb(std::move(kv)));
+  ZVERSE_ASSIGN_OR_RETURN(std::unique_ptr<KvBackend> kv,
+                          OpenZVerseBackend(path, options.kv));
+  return Open(std::move(kv));
+}
+
+absl::StatusOr<std::unique_ptr<GraphDb>> GraphDb::Open(
+    std::unique_ptr<KvBackend> backend) {
+  if (backend == nullptr) {
+    return absl::InvalidArgumentError("GraphDb::Open: no backend");
+  }
+  std::unique_ptr<GraphDb> db(new GraphDb(std::move(backend)));
   ZVERSE_RETURN_IF_ERROR(db->LoadDictionaries());
   return db;
 }
@@ -541,7 +549,7 @@ absl::StatusOr<std::unique_ptr<GraphDb>> GraphDb::Open(
 absl::Status GraphDb::Close() { return kv_->Close(); }
 
 absl::Status GraphDb::LoadDictionaries() {
-  ZVERSE_ASSIGN_OR_RETURN(kv::Snapshot snap, kv_->GetSnapshot(kLatest));
+  ZVERSE_ASSIGN_OR_RETURN(std::unique_ptr<KvView> snap, kv_->GetView(kLatest));
   for (DictionaryKind kind : {DictionaryKind::kLabel, DictionaryKind::kProperty}) {
     const std::string kind_name =
         kind == DictionaryKind::kLabel ? "label" : "property";
@@ -550,7 +558,7 @@ absl::Status GraphDb::LoadDictionaries() {
     const std::string ids = DictionaryPrefix(KeyTag::kIdToName, kind);
     absl::Status bad;
     ZVERSE_RETURN_IF_ERROR(
-        snap.Scan(ids, PrefixEnd(ids), [&](const kv::Record& r) {
+        snap->Scan(ids, PrefixEnd(ids), [&](const kv::Record& r) {
           if (r.key.size() != 9 || LoadU32(r.key.data() + 5) == 0) {
             bad = BadKey(kind_name + " dictionary", r.key);
             return false;
@@ -570,7 +578,7 @@ absl::Status GraphDb::LoadDictionaries() {
     const std::string names = DictionaryPrefix(KeyTag::kNameToId, kind);
     size_t count = 0;
     ZVERSE_RETURN_IF_ERROR(
-        snap.Scan(names, PrefixEnd(names), [&](const kv::Record& r) {
+        snap->Scan(names, PrefixEnd(names), [&](const kv::Record& r) {
           ++count;
           const std::string name(r.key.substr(5));
           auto it = by_name.find(name);
@@ -594,7 +602,7 @@ absl::Status GraphDb::LoadDictionaries() {
 }
 
 absl::StatusOr<GraphSnapshot> GraphDb::GetSnapshot(Timestamp as_of) const {
-  ZVERSE_ASSIGN_OR_RETURN(kv::Snapshot snap, kv_->GetSnapshot(as_of));
+  ZVERSE_ASSIGN_OR_RETURN(std::unique_ptr<KvView> snap, kv_->GetView(as_of));
   return GraphSnapshot(std::move(snap), impl_->dict);
 }
 
@@ -607,7 +615,7 @@ class ApplyState {
   // `track_edges`: the batch removes edges or vertices, so edge existence
   // (and, with `track_adjacency`, each vertex's new edges) must be followed
   // through the batch. A batch of puts needs neither.
-  ApplyState(const kv::Snapshot& latest, Dictionaries* dict, bool track_edges,
+  ApplyState(const KvView& latest, Dictionaries* dict, bool track_edges,
              bool track_adjacency)
       : latest_(latest),
         dict_(dict),
@@ -727,7 +735,7 @@ class ApplyState {
     }
   };
 
-  const kv::Snapshot& latest_;
+  const KvView& latest_;
   Dictionaries* dict_;
   const bool track_edges_;
   const bool track_adjacency_;
@@ -788,13 +796,14 @@ absl::StatusOr<Timestamp> GraphDb::ApplyImpl(const GraphBatch& batch,
                                              GraphBatch* consumed) {
   if (batch.empty()) return absl::InvalidArgumentError("empty graph batch");
   std::lock_guard<std::mutex> l(impl_->write_mu);
-  ZVERSE_ASSIGN_OR_RETURN(kv::Snapshot latest, kv_->GetSnapshot(kLatest));
+  ZVERSE_ASSIGN_OR_RETURN(std::unique_ptr<KvView> latest,
+                          kv_->GetView(kLatest));
   bool removes_vertices = false, removes_edges = false;
   for (const GraphBatch::Op& op : batch.ops()) {
     if (op.kind == GraphBatch::OpKind::kRemoveVertex) removes_vertices = true;
     if (op.kind == GraphBatch::OpKind::kRemoveEdge) removes_edges = true;
   }
-  ApplyState state(latest, impl_->dict.get(),
+  ApplyState state(*latest, impl_->dict.get(),
                    /*track_edges=*/removes_vertices || removes_edges,
                    /*track_adjacency=*/removes_vertices);
   kv::WriteBatch kv_batch;
@@ -1030,11 +1039,12 @@ absl::StatusOr<std::vector<DiffEntry>> GraphDb::Diff(Timestamp t1,
     return absl::InvalidArgumentError(absl::StrCat(
         "Diff needs 0 < t1 < t2, got t1=", t1, " t2=", t2));
   }
-  ZVERSE_ASSIGN_OR_RETURN(kv::Snapshot latest, kv_->GetSnapshot(kLatest));
-  ZVERSE_ASSIGN_OR_RETURN(kv::Snapshot before, kv_->GetSnapshot(t1));
-  ZVERSE_ASSIGN_OR_RETURN(kv::Snapshot after, kv_->GetSnapshot(t2));
+  ZVERSE_ASSIGN_OR_RETURN(std::unique_ptr<KvView> latest,
+                          kv_->GetView(kLatest));
+  ZVERSE_ASSIGN_OR_RETURN(std::unique_ptr<KvView> before, kv_->GetView(t1));
+  ZVERSE_ASSIGN_OR_RETURN(std::unique_ptr<KvView> after, kv_->GetView(t2));
   absl::flat_hash_set<std::string> keys;
-  ZVERSE_RETURN_IF_ERROR(latest.Changes(t1, t2, [&](const kv::Record& r) {
+  ZVERSE_RETURN_IF_ERROR(latest->Changes(t1, t2, [&](const kv::Record& r) {
     if (r.key.size() == kVertexKeySize &&
         r.key[3] == static_cast<char>(KeyTag::kVertex)) {
       keys.emplace(r.key);
@@ -1044,7 +1054,7 @@ absl::StatusOr<std::vector<DiffEntry>> GraphDb::Diff(Timestamp t1,
     }
     return true;
   }));
-  auto live = [](const kv::Snapshot& s,
+  auto live = [](const KvView& s,
                  const std::string& key) -> absl::StatusOr<bool> {
     absl::StatusOr<std::string_view> v = s.Get(key);
     if (absl::IsNotFound(v.status())) return false;
@@ -1053,8 +1063,8 @@ absl::StatusOr<std::vector<DiffEntry>> GraphDb::Diff(Timestamp t1,
   };
   std::vector<DiffEntry> out;
   for (const std::string& key : keys) {
-    ZVERSE_ASSIGN_OR_RETURN(bool was, live(before, key));
-    ZVERSE_ASSIGN_OR_RETURN(bool is, live(after, key));
+    ZVERSE_ASSIGN_OR_RETURN(bool was, live(*before, key));
+    ZVERSE_ASSIGN_OR_RETURN(bool is, live(*after, key));
     if (!was && !is) continue;  // Came and went within (t1, t2].
     DiffEntry d{.kind = !was  ? DiffEntry::Kind::kAdded
                         : !is ? DiffEntry::Kind::kRemoved
@@ -1083,17 +1093,21 @@ absl::Status GraphDb::SetMetadata(std::string_view name,
                                   std::string_view value) {
   if (name.empty()) return absl::InvalidArgumentError("empty metadata name");
   std::lock_guard<std::mutex> l(impl_->write_mu);
-  return kv_->Put(MetadataKey(name), value).status();
+  kv::WriteBatch batch;
+  batch.Put(MetadataKey(name), value);
+  return kv_->Write(batch, kv::WriteOptions()).status();
 }
 
 absl::StatusOr<std::string> GraphDb::GetMetadata(std::string_view name,
                                                  Timestamp as_of) const {
-  absl::StatusOr<std::string> value = kv_->Get(MetadataKey(name), as_of);
+  ZVERSE_ASSIGN_OR_RETURN(std::unique_ptr<KvView> snap, kv_->GetView(as_of));
+  absl::StatusOr<std::string_view> value = snap->Get(MetadataKey(name));
   if (absl::IsNotFound(value.status())) {
     return absl::NotFoundError(
         absl::StrCat("no metadata '", std::string(name), "'"));
   }
-  return value;
+  if (!value.ok()) return value.status();
+  return std::string(*value);
 }
 
 }  // namespace zverse::graph

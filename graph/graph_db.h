@@ -35,6 +35,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "graph/keys.h"
+#include "graph/kv_backend.h"
 #include "graph/record.h"
 #include "kv/db.h"
 
@@ -202,8 +203,9 @@ class GraphSnapshot {
   GraphSnapshot(GraphSnapshot&&) noexcept = default;
   GraphSnapshot& operator=(GraphSnapshot&&) noexcept = default;
 
-  Timestamp as_of() const { return kv_.as_of(); }
-  const kv::Snapshot& kv() const { return kv_; }
+  Timestamp as_of() const { return kv_->as_of(); }
+  // The KV view it reads (for read-ahead hints and raw scans).
+  const KvView& kv() const { return *kv_; }
 
   // Dictionary lookups. NotFound for a name never interned.
   absl::StatusOr<LabelId> LabelIdOf(std::string_view name) const;
@@ -256,13 +258,14 @@ class GraphSnapshot {
 
  private:
   friend class GraphDb;
-  GraphSnapshot(kv::Snapshot kv, std::shared_ptr<const Dictionaries> dict)
+  GraphSnapshot(std::unique_ptr<const KvView> kv,
+                std::shared_ptr<const Dictionaries> dict)
       : kv_(std::move(kv)), dict_(std::move(dict)) {}
   absl::Status ScanEdges(std::string_view prefix, bool out,
                          absl::FunctionRef<bool(const EdgeRef&)> fn) const;
   absl::StatusOr<Properties> Named(const RecordView& record) const;
 
-  kv::Snapshot kv_;
+  std::unique_ptr<const KvView> kv_;
   std::shared_ptr<const Dictionaries> dict_;
 };
 
@@ -270,6 +273,10 @@ class GraphDb {
  public:
   static absl::StatusOr<std::unique_ptr<GraphDb>> Open(
       const std::string& path, const GraphOptions& options = {});
+  // A graph over another KV engine (see graph/kv_backend.h): the same
+  // schema and code over, for instance, LMDB or RocksDB (bench/backends/).
+  static absl::StatusOr<std::unique_ptr<GraphDb>> Open(
+      std::unique_ptr<KvBackend> backend);
   ~GraphDb();
   GraphDb(const GraphDb&) = delete;
   GraphDb& operator=(const GraphDb&) = delete;
@@ -318,12 +325,16 @@ class GraphDb {
   absl::StatusOr<std::string> GetMetadata(std::string_view name,
                                           Timestamp as_of = kLatest) const;
 
-  kv::DB* kv() { return kv_.get(); }
-  const kv::DB* kv() const { return kv_.get(); }
+  // The ZVerse engine under the graph (stats, sync, compaction); nullptr
+  // when the graph runs on another backend.
+  kv::DB* kv() { return kv_->zverse(); }
+  const kv::DB* kv() const { return kv_->zverse(); }
+  KvBackend& backend() { return *kv_; }
+  const KvBackend& backend() const { return *kv_; }
   const std::string& path() const { return kv_->path(); }
 
  private:
-  explicit GraphDb(std::unique_ptr<kv::DB> kv);
+  explicit GraphDb(std::unique_ptr<KvBackend> kv);
   absl::Status LoadDictionaries();
   // Apply's body; releases *consumed (if not null, and == &batch) once the
   // batch is translated, before it is written.
@@ -332,7 +343,7 @@ class GraphDb {
                                       GraphBatch* consumed);
 
   struct Impl;
-  std::unique_ptr<kv::DB> kv_;
+  std::unique_ptr<KvBackend> kv_;
   std::unique_ptr<Impl> impl_;
 };
 
