@@ -117,6 +117,7 @@ class ZVerseKvBackend final : public KvBackend {
     return db_->Ingest(std::move(batch), options);
   }
   absl::Status Sync() override { return db_->Sync(); }
+  absl::Status Compact() override { return db_->Compact(); }
   absl::Status Close() override { return db_->Close(); }
   kv::DB* zverse() const override { return db_.get(); }
 

@@ -36,6 +36,10 @@ namespace zverse::graph {
 // A consistent, read-only view as of a timestamp (kv::Snapshot's contract:
 // it repeats itself; writes committed after it was taken are invisible).
 //
+// Values must start at an 8-byte-aligned address (the graph reads its
+// Cap'n Proto records in place); a backend whose engine does not align them
+// copies them.
+//
 // Lifetimes: the record of GetRecord and the value of Get stay valid for the
 // view's life. Records handed to a Scan, History or Changes callback are
 // valid until the callback returns (ZVerse's stay valid longer; callers must
@@ -118,6 +122,11 @@ class KvBackend {
 
   // Makes every acknowledged write durable.
   virtual absl::Status Sync() = 0;
+  // Settles the store after a load: merges what the engine keeps in
+  // several files (ZVerse: kv::DB::Compact, one segment; an LSM tree: a
+  // flush and a full compaction). Keeps every version. Engines with
+  // nothing to merge return at once.
+  virtual absl::Status Compact() { return absl::OkStatus(); }
   // Syncs and closes; later calls fail. Views taken before stay readable
   // where the engine allows it (ZVerse's do).
   virtual absl::Status Close() = 0;

@@ -4,6 +4,10 @@
 # already installed.
 #
 # Run as root (or as a user with sudo) on Debian 12. Non-interactive.
+#
+#   scripts/setup.sh           what the build and the tests need
+#   scripts/setup.sh --plots   that and python3-matplotlib, which the
+#                              benchmark scripts use to draw their plots
 set -euo pipefail
 
 packages=(
@@ -12,6 +16,14 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   liblmdb-dev librocksdb-dev libxxhash-dev libzstd-dev
 )
+case "${1:-}" in
+  --plots) packages+=(python3-matplotlib) ;;
+  "") ;;
+  *)
+    echo "setup.sh: unknown argument '$1' (known: --plots)" >&2
+    exit 2
+    ;;
+esac
 
 missing=()
 for pkg in "${packages[@]}"; do
