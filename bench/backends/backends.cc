@@ -89,6 +89,7 @@ std::string BackendSettings(std::string_view name, const PeerOptions& options,
         "compression, 10-bit Bloom filter, ",
         FormatBytes(options.rocksdb_cache_bytes),
         " LRU block cache, other options default; WAL on, ", durability,
+        "; Compact: flush and a full CompactRange (every version kept)"
         "; misaligned values copied out aligned for the graph's records");
   }
   return absl::StrCat("unknown backend '", Av(name), "'");

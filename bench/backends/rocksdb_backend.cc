@@ -419,6 +419,24 @@ class RocksBackend final : public graph::KvBackend {
     return RocksStatus(handle->db->FlushWAL(/*sync=*/true), "sync WAL");
   }
 
+  // A flush and a full compaction into the bottommost level (every version
+  // kept: no compaction filter, no history trimming), as kv_compare settles
+  // RocksDB after a load.
+  absl::Status Compact() override {
+    std::shared_ptr<RocksHandle> handle = Handle();
+    if (handle == nullptr) return Closed();
+    rocksdb::FlushOptions flush;
+    flush.wait = true;
+    ZVERSE_RETURN_IF_ERROR(RocksStatus(
+        handle->db->Flush(flush, {handle->versions, handle->meta}), "flush"));
+    rocksdb::CompactRangeOptions co;
+    co.bottommost_level_compaction =
+        rocksdb::BottommostLevelCompaction::kForceOptimized;
+    return RocksStatus(
+        handle->db->CompactRange(co, handle->versions, nullptr, nullptr),
+        "compact");
+  }
+
   absl::Status Close() override {
     std::lock_guard<std::mutex> w(write_mu_);
     std::shared_ptr<RocksHandle> handle;
