@@ -44,8 +44,11 @@ std::string FlagText(const FlagSpec& flag) {
 std::string Synopsis(const Command& command) {
   std::string out = absl::StrFormat("zverse %s", command.name);
   for (const FlagSpec& flag : command.flags) {
-    absl::StrAppendFormat(&out, flag.required ? " %s" : " [%s]",
-                          FlagText(flag));
+    if (flag.required) {
+      absl::StrAppendFormat(&out, " %s", FlagText(flag));
+    } else {
+      absl::StrAppendFormat(&out, " [%s]", FlagText(flag));
+    }
   }
   if (!command.args.empty()) absl::StrAppendFormat(&out, " %s", command.args);
   return out;

@@ -8,6 +8,8 @@
 #   scripts/setup.sh           what the build and the tests need
 #   scripts/setup.sh --plots   that and python3-matplotlib, which the
 #                              benchmark scripts use to draw their plots
+#   scripts/setup.sh --fuzz    that and clang with libFuzzer, for the fuzz
+#                              preset (fuzz/README.md)
 set -euo pipefail
 
 packages=(
@@ -18,9 +20,10 @@ packages=(
 )
 case "${1:-}" in
   --plots) packages+=(python3-matplotlib) ;;
+  --fuzz) packages+=(clang libclang-rt-14-dev) ;;
   "") ;;
   *)
-    echo "setup.sh: unknown argument '$1' (known: --plots)" >&2
+    echo "setup.sh: unknown argument '$1' (known: --plots, --fuzz)" >&2
     exit 2
     ;;
 esac
