@@ -528,10 +528,8 @@ absl::Status RunBackend(const Config& c, const Data& data,
   std::mt19937_64 rng(c.seed * 7919 + 1);
   std::vector<graph::VertexId> starts(std::max(c.calls, c.calls3));
   for (auto& s : starts) s = knows.ids[rng() % knows.ids.size()];
-  std::vector<graph::VertexId> mid_starts;
-  for (graph::VertexId p : knows_mid.ids) mid_starts.push_back(p);
   std::vector<graph::VertexId> starts_mid(c.calls);
-  for (auto& s : starts_mid) s = mid_starts[rng() % mid_starts.size()];
+  for (auto& s : starts_mid) s = knows_mid.ids[rng() % knows_mid.ids.size()];
 
   query::TraversalOptions topt;
   topt.prefetch = true;  // Hints; a no-op on the peers.

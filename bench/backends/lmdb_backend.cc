@@ -321,11 +321,11 @@ class LmdbView final : public graph::KvView {
   mutable peer::AlignedArena arena_;
 };
 
-class LmdbBackend final : public graph::KvBackend {
+class LmdbBackend final : public peer::PeerBackend {
  public:
   LmdbBackend(std::string path, std::shared_ptr<LmdbEnv> env,
               kv::Timestamp last, bool sync)
-      : path_(std::move(path)), env_(std::move(env)), last_(last),
+      : PeerBackend(last), path_(std::move(path)), env_(std::move(env)),
         sync_(sync) {}
   ~LmdbBackend() override {
     if (Env() != nullptr) Close().IgnoreError();
@@ -345,23 +345,8 @@ class LmdbBackend final : public graph::KvBackend {
     MDB_txn* txn = nullptr;
     ZVERSE_RETURN_IF_ERROR(MdbStatus(
         mdb_txn_begin(env->env, nullptr, MDB_RDONLY, &txn), "txn_begin"));
-    if (as_of == kv::kLatest) {
-      as_of = std::max(peer::NowMicros(),
-                       last_.load(std::memory_order_acquire));
-    }
+    as_of = ResolveAsOf(as_of);
     return std::make_unique<LmdbView>(std::move(env), txn, as_of);
-  }
-
-  absl::StatusOr<kv::Timestamp> Write(
-      const kv::WriteBatch& batch, const kv::WriteOptions& options) override {
-    return Commit(batch, options, /*ingest=*/false);
-  }
-
-  absl::StatusOr<kv::Timestamp> Ingest(
-      kv::WriteBatch&& batch, const kv::WriteOptions& options) override {
-    absl::StatusOr<kv::Timestamp> ts = Commit(batch, options, /*ingest=*/true);
-    batch = kv::WriteBatch();
-    return ts;
   }
 
   absl::Status Sync() override {
@@ -395,7 +380,7 @@ class LmdbBackend final : public graph::KvBackend {
 
   absl::StatusOr<kv::Timestamp> Commit(const kv::WriteBatch& batch,
                                        const kv::WriteOptions& options,
-                                       bool ingest) {
+                                       bool ingest) override {
     std::lock_guard<std::mutex> w(write_mu_);
     std::shared_ptr<LmdbEnv> env = Env();
     if (env == nullptr) return Closed();
@@ -503,7 +488,6 @@ class LmdbBackend final : public graph::KvBackend {
   std::shared_ptr<LmdbEnv> env_;  // Guarded by env_mu_; null once closed.
   // Serializes commits (with the timestamps they resolve) and Close.
   std::mutex write_mu_;
-  std::atomic<kv::Timestamp> last_;
   const bool sync_;
 };
 

@@ -15,6 +15,7 @@
 #define ZVERSE_BENCH_BACKENDS_PEER_UTIL_H_
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
@@ -29,6 +30,7 @@
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "bench/bench_util.h"
+#include "graph/kv_backend.h"
 #include "kv/db.h"
 
 namespace zverse::bench::peer {
@@ -138,6 +140,36 @@ class AlignedArena {
   std::vector<std::unique_ptr<uint64_t[]>> blocks_;
   uint64_t* next_ = nullptr;
   size_t left_ = 0;
+};
+
+// What the two peer backends share: the newest committed timestamp, what a
+// view "as of latest" reads, and Write and Ingest as one Commit.
+class PeerBackend : public graph::KvBackend {
+ public:
+  absl::StatusOr<kv::Timestamp> Write(
+      const kv::WriteBatch& batch, const kv::WriteOptions& options) final {
+    return Commit(batch, options, /*ingest=*/false);
+  }
+  absl::StatusOr<kv::Timestamp> Ingest(
+      kv::WriteBatch&& batch, const kv::WriteOptions& options) final {
+    absl::StatusOr<kv::Timestamp> ts = Commit(batch, options, /*ingest=*/true);
+    batch = kv::WriteBatch();
+    return ts;
+  }
+
+ protected:
+  explicit PeerBackend(kv::Timestamp last) : last_(last) {}
+  // One atomic write of `batch`; `ingest`: also durable before it returns.
+  virtual absl::StatusOr<kv::Timestamp> Commit(const kv::WriteBatch& batch,
+                                               const kv::WriteOptions& options,
+                                               bool ingest) = 0;
+  // kv::kLatest as a timestamp: max(now, the newest commit).
+  kv::Timestamp ResolveAsOf(kv::Timestamp as_of) const {
+    if (as_of != kv::kLatest) return as_of;
+    return std::max(NowMicros(), last_.load(std::memory_order_acquire));
+  }
+
+  std::atomic<kv::Timestamp> last_;
 };
 
 // An aligned buffer reused from one callback to the next.

@@ -369,11 +369,11 @@ class RocksView final : public graph::KvView {
   mutable peer::AlignedArena arena_;                   // Guarded by mu_.
 };
 
-class RocksBackend final : public graph::KvBackend {
+class RocksBackend final : public peer::PeerBackend {
  public:
   RocksBackend(std::string path, std::shared_ptr<RocksHandle> handle,
                kv::Timestamp last, bool sync)
-      : path_(std::move(path)), handle_(std::move(handle)), last_(last),
+      : PeerBackend(last), path_(std::move(path)), handle_(std::move(handle)),
         sync_(sync) {}
   ~RocksBackend() override {
     if (Handle() != nullptr) Close().IgnoreError();
@@ -394,23 +394,8 @@ class RocksBackend final : public graph::KvBackend {
     if (snapshot == nullptr) {
       return absl::InternalError("RocksDB: GetSnapshot failed");
     }
-    if (as_of == kv::kLatest) {
-      as_of = std::max(peer::NowMicros(),
-                       last_.load(std::memory_order_acquire));
-    }
+    as_of = ResolveAsOf(as_of);
     return std::make_unique<RocksView>(std::move(handle), snapshot, as_of);
-  }
-
-  absl::StatusOr<kv::Timestamp> Write(
-      const kv::WriteBatch& batch, const kv::WriteOptions& options) override {
-    return Commit(batch, options, /*ingest=*/false);
-  }
-
-  absl::StatusOr<kv::Timestamp> Ingest(
-      kv::WriteBatch&& batch, const kv::WriteOptions& options) override {
-    absl::StatusOr<kv::Timestamp> ts = Commit(batch, options, /*ingest=*/true);
-    batch = kv::WriteBatch();
-    return ts;
   }
 
   absl::Status Sync() override {
@@ -470,7 +455,7 @@ class RocksBackend final : public graph::KvBackend {
 
   absl::StatusOr<kv::Timestamp> Commit(const kv::WriteBatch& batch,
                                        const kv::WriteOptions& options,
-                                       bool ingest) {
+                                       bool ingest) override {
     std::lock_guard<std::mutex> w(write_mu_);
     std::shared_ptr<RocksHandle> handle = Handle();
     if (handle == nullptr) return Closed();
@@ -512,7 +497,6 @@ class RocksBackend final : public graph::KvBackend {
   std::shared_ptr<RocksHandle> handle_;  // Guarded by handle_mu_.
   // Serializes commits (with the timestamps they resolve) and Close.
   std::mutex write_mu_;
-  std::atomic<kv::Timestamp> last_;
   const bool sync_;
 };
 
