@@ -127,6 +127,36 @@ absl::StatusOr<uint64_t> ParseDuration(std::string_view text) {
       text));
 }
 
+absl::StatusOr<uint64_t> ParseByteSize(std::string_view text) {
+  size_t digits = 0;
+  while (digits < text.size() && text[digits] >= '0' && text[digits] <= '9') {
+    ++digits;
+  }
+  const std::string_view unit = text.substr(digits);
+  struct Unit {
+    std::string_view short_name, long_name;
+    int shift;
+  };
+  constexpr Unit kUnits[] = {{"", "B", 0},
+                             {"K", "KiB", 10},
+                             {"M", "MiB", 20},
+                             {"G", "GiB", 30},
+                             {"T", "TiB", 40}};
+  uint64_t n = 0;
+  bool ok = digits > 0 && digits <= 15;
+  for (size_t i = 0; ok && i < digits; ++i) n = n * 10 + (text[i] - '0');
+  for (const Unit& u : kUnits) {
+    if (ok && (unit == u.short_name || unit == u.long_name) &&
+        n <= (~uint64_t{0} >> u.shift)) {
+      return n << u.shift;
+    }
+  }
+  return absl::InvalidArgumentError(absl::StrFormat(
+      "bad size '%s' (expected a number of bytes, optionally with K, M, G or "
+      "T, e.g. 512M)",
+      text));
+}
+
 absl::StatusOr<kv::SyncMode> ParseSyncMode(std::string_view text) {
   if (text == "always") return kv::SyncMode::kAlways;
   if (text == "interval") return kv::SyncMode::kInterval;

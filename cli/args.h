@@ -63,6 +63,11 @@ using kv::ParseTimestamp;
 // "30d", "2w" (also "500ms", "250us"); InvalidArgument otherwise.
 absl::StatusOr<uint64_t> ParseDuration(std::string_view text);
 
+// A size in bytes: a number, optionally with a binary unit, "4096", "64K",
+// "512M", "2G", "1T" (also "KiB", "MiB", "GiB", "TiB"); InvalidArgument
+// otherwise (and for sizes of 2^64 bytes or more).
+absl::StatusOr<uint64_t> ParseByteSize(std::string_view text);
+
 // "always", "interval" or "never".
 absl::StatusOr<kv::SyncMode> ParseSyncMode(std::string_view text);
 

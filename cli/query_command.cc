@@ -11,8 +11,12 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
+#include "cli/args.h"
 #include "cli/commands.h"
 #include "graph/graph_db.h"
+#include "kv/status_macros.h"
 #include "query/ldbc.h"
 #include "query/syntax.h"
 
@@ -27,6 +31,23 @@ absl::StatusOr<bool> PrefetcherFlag(const Invocation& inv) {
   if (*v == "on") return true;
   return absl::InvalidArgumentError(
       absl::StrCat("--prefetcher takes on or off, not '", *v, "'"));
+}
+
+// --timeout DURATION and --memory-limit SIZE: the limits of each traversal
+// the command runs (query/traversal.h, TraversalOptions).
+absl::Status LimitFlags(const Invocation& inv,
+                        query::TraversalOptions* options) {
+  if (const std::string* t = inv.args.Find("timeout")) {
+    ZVERSE_ASSIGN_OR_RETURN(uint64_t micros, ParseDuration(*t));
+    options->deadline = absl::Now() + absl::Microseconds(micros);
+  }
+  if (const std::string* m = inv.args.Find("memory-limit")) {
+    ZVERSE_ASSIGN_OR_RETURN(options->memory_budget, ParseByteSize(*m));
+    if (options->memory_budget == 0) {
+      return absl::InvalidArgumentError("--memory-limit must be above 0");
+    }
+  }
+  return absl::OkStatus();
 }
 
 // What the KV engine's prefetching did (for --stats).
@@ -73,6 +94,9 @@ int RunQuery(const Invocation& inv) {
   if (!snap.ok()) return Error(inv, snap.status());
   query::TraversalOptions options;
   options.prefetch = !inv.args.Has("no-prefetch");
+  if (absl::Status s = LimitFlags(inv, &options); !s.ok()) {
+    return UsageError(inv, s);
+  }
   absl::StatusOr<query::QueryResult> result =
       query::RunQuery(*snap, *parsed, options);
   if (!result.ok()) return Error(inv, result.status());
@@ -124,6 +148,9 @@ int RunLdbc(const Invocation& inv) {
   if (!snap.ok()) return Error(inv, snap.status());
   query::TraversalOptions options;
   options.prefetch = !inv.args.Has("no-prefetch");
+  if (absl::Status s = LimitFlags(inv, &options); !s.ok()) {
+    return UsageError(inv, s);
+  }
   absl::StatusOr<query::ldbc::Rows> rows =
       query::ldbc::Run(*snap, *q, params, options);
   if (absl::IsInvalidArgument(rows.status())) {
@@ -189,7 +216,13 @@ std::vector<Command> QueryCommands() {
                   "do not hand the hops' key ranges to the prefetcher"},
                  {"prefetcher", "on|off",
                   "the adaptive prefetcher, which reads ahead of scans and\n"
-                  "traversal frontiers it detects (default: off)"}},
+                  "traversal frontiers it detects (default: off)"},
+                 {"timeout", "DURATION",
+                  "stop with an error (exit 3) when the run takes longer,\n"
+                  "e.g. 500ms, 30s (default: no limit)"},
+                 {"memory-limit", "SIZE",
+                  "stop with an error (exit 3) when a traversal's state\n"
+                  "would take more, e.g. 256M, 2G (default: no limit)"}},
        .min_args = 1,
        .max_args = 1,
        .run = RunQuery},
@@ -226,7 +259,13 @@ std::vector<Command> QueryCommands() {
                   "do not hand the hops' key ranges to the prefetcher"},
                  {"prefetcher", "on|off",
                   "the adaptive prefetcher, which reads ahead of scans and\n"
-                  "traversal frontiers it detects (default: off)"}},
+                  "traversal frontiers it detects (default: off)"},
+                 {"timeout", "DURATION",
+                  "stop with an error (exit 3) when the run takes longer,\n"
+                  "e.g. 500ms, 30s (default: no limit)"},
+                 {"memory-limit", "SIZE",
+                  "stop with an error (exit 3) when a traversal's state\n"
+                  "would take more, e.g. 256M, 2G (default: no limit)"}},
        .min_args = 1,
        .max_args = 3,
        .run = RunLdbc},

@@ -12,6 +12,7 @@
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/time/clock.h"
 #include "graph/keys.h"
 #include "kv/status_macros.h"
 
@@ -321,6 +322,7 @@ class Traversal::Run {
   absl::Status Execute(const std::vector<Step>& steps) {
     for (size_t i = 0; i < steps.size(); ++i) {
       const Step& s = steps[i];
+      if (!InTime()) return limit_;
       switch (s.kind) {
         case Step::Kind::kStartIds:
           ZVERSE_RETURN_IF_ERROR(StartIds(s.ids));
@@ -360,6 +362,7 @@ class Traversal::Run {
           std::erase_if(cur_, [&](const Traverser& t) {
             return !seen.insert(t.v).second;
           });
+          if (!WithinBudget(seen.size() * kSetEntryBytes)) return limit_;
           break;
         }
         case Step::Kind::kExcept: {
@@ -384,6 +387,7 @@ class Traversal::Run {
       }
       stats_->max_frontier =
           std::max<uint64_t>(stats_->max_frontier, cur_.size());
+      if (!WithinBudget(0)) return limit_;
     }
     return absl::OkStatus();
   }
@@ -397,23 +401,27 @@ class Traversal::Run {
       resolved.push_back(std::move(col));
     }
     std::vector<Row> rows;
-    rows.reserve(cur_.size());
+    uint64_t row_bytes = 0;
     for (size_t i = 0; i < cur_.size(); ++i) {
+      if (i % kCheckVertices == 0 && !InTime()) return limit_;
       RowContext ctx(this, cur_[i]);
       Row row;
       row.reserve(resolved.size());
       for (const Column& col : resolved) {
         ZVERSE_ASSIGN_OR_RETURN(Value v, ctx.Get(col));
+        row_bytes += ValueBytes(v);
         row.push_back(std::move(v));
       }
       rows.push_back(std::move(row));
+      row_bytes += sizeof(Row);
+      if (!WithinBudget(row_bytes)) return limit_;
     }
     return rows;
   }
 
-  std::vector<Path> PathsOut() const {
+  absl::StatusOr<std::vector<Path>> PathsOut() {
     std::vector<Path> out;
-    out.reserve(cur_.size());
+    uint64_t path_bytes = 0;
     for (const Traverser& t : cur_) {
       Path p;
       for (int32_t n = t.node; n >= 0; n = nodes_[n].parent) {
@@ -422,7 +430,10 @@ class Traversal::Run {
       }
       std::reverse(p.vertices.begin(), p.vertices.end());
       std::reverse(p.edges.begin(), p.edges.end());
+      path_bytes += sizeof(Path) + p.vertices.size() * sizeof(VertexId) +
+                    p.edges.size() * sizeof(EdgeKey);
       out.push_back(std::move(p));
+      if (!WithinBudget(path_bytes)) return limit_;
     }
     return out;
   }
@@ -433,6 +444,67 @@ class Traversal::Run {
     EdgeKey edge;  // From the parent's vertex (when parent >= 0).
     int32_t parent;
   };
+
+  // An entry of a visited set (absl::flat_hash_set<VertexId>: the id, its
+  // control byte and the free slots of a table at most 7/8 full).
+  static constexpr uint64_t kSetEntryBytes = 16;
+  // Limit checks: every this many adjacency entries, and vertices read.
+  static constexpr uint64_t kCheckEdges = 256;
+  static constexpr size_t kCheckVertices = 64;
+
+  // False, with limit_ set, once the run is past its deadline or cancelled.
+  bool InTime() {
+    if (options_.cancel != nullptr &&
+        options_.cancel->load(std::memory_order_relaxed)) {
+      limit_ = absl::CancelledError(
+          absl::StrCat("traversal cancelled after ", stats_->hops,
+                       " hops and ", stats_->edges_scanned, " edges scanned"));
+      return false;
+    }
+    if (options_.deadline != absl::InfiniteFuture() &&
+        absl::Now() >= options_.deadline) {
+      limit_ = absl::DeadlineExceededError(absl::StrCat(
+          "traversal stopped at its deadline after ", stats_->hops,
+          " hops and ", stats_->edges_scanned, " edges scanned"));
+      return false;
+    }
+    return true;
+  }
+
+  // The run's state estimate (see TraversalOptions::memory_budget): the
+  // current frontier and the path tree, plus `extra` bytes the caller holds
+  // (the next frontier, visited sets, rows). False, with limit_ set, when it
+  // is over the budget.
+  bool WithinBudget(uint64_t extra) {
+    const uint64_t bytes = cur_.size() * sizeof(Traverser) +
+                           nodes_.size() * sizeof(PathNode) + extra;
+    stats_->peak_bytes = std::max(stats_->peak_bytes, bytes);
+    if (options_.memory_budget == 0 || bytes <= options_.memory_budget) {
+      return true;
+    }
+    limit_ = absl::ResourceExhaustedError(absl::StrCat(
+        "traversal stopped: its state would take ", bytes,
+        " bytes, over its memory budget of ", options_.memory_budget,
+        " bytes (", stats_->hops, " hops, ", cur_.size(),
+        " traversers); narrow it with limit() or dedup(), or raise the "
+        "budget"));
+    return false;
+  }
+
+  static uint64_t ValueBytes(const Value& v) {
+    uint64_t bytes = sizeof(Value);
+    if (const auto* s = std::get_if<std::string>(&v)) bytes += s->size();
+    if (const auto* l = std::get_if<std::vector<int64_t>>(&v)) {
+      bytes += l->size() * sizeof(int64_t);
+    }
+    if (const auto* l = std::get_if<std::vector<double>>(&v)) {
+      bytes += l->size() * sizeof(double);
+    }
+    if (const auto* l = std::get_if<std::vector<std::string>>(&v)) {
+      for (const std::string& e : *l) bytes += sizeof(std::string) + e.size();
+    }
+    return bytes;
+  }
 
   // A resolved column.
   struct Column {
@@ -677,8 +749,11 @@ class Traversal::Run {
   template <typename Fn>
   absl::Status ForEachEdge(VertexId v, Direction d,
                            const std::optional<LabelId>& label, Fn fn) {
+    // fn returns false, with limit_ set, when a limit stops the run.
     auto visit = [&](const EdgeRef& e, VertexId other) {
-      ++stats_->edges_scanned;
+      if (++stats_->edges_scanned % kCheckEdges == 0 && !InTime()) {
+        return false;
+      }
       if (!InWindow(e.ts)) return true;
       return fn(e, other);
     };
@@ -686,11 +761,13 @@ class Traversal::Run {
       auto out = [&](const EdgeRef& e) { return visit(e, e.dst); };
       ZVERSE_RETURN_IF_ERROR(label ? snap_.OutEdges(v, *label, out)
                                    : snap_.OutEdges(v, out));
+      ZVERSE_RETURN_IF_ERROR(limit_);
     }
     if (d != Direction::kOut) {
       auto in = [&](const EdgeRef& e) { return visit(e, e.src); };
       ZVERSE_RETURN_IF_ERROR(label ? snap_.InEdges(v, *label, in)
                                    : snap_.InEdges(v, in));
+      ZVERSE_RETURN_IF_ERROR(limit_);
     }
     return absl::OkStatus();
   }
@@ -716,7 +793,7 @@ class Traversal::Run {
             n.edge_ts = e.ts;
             n.node = paths_ ? AddNode(other, n.edge, t.node) : -1;
             next.push_back(n);
-            return true;
+            return WithinBudget(next.size() * sizeof(Traverser));
           }));
     }
     cur_ = std::move(next);
@@ -741,6 +818,11 @@ class Traversal::Run {
     }
     std::vector<Traverser> out;
     if (min_hops == 0) out = level;
+    // Held besides cur_ (the start set) and the path tree.
+    const auto held = [&](const std::vector<Traverser>& next) {
+      return (level.size() + next.size() + out.size()) * sizeof(Traverser) +
+             visited.size() * kSetEntryBytes;
+    };
     for (int depth = 1; depth <= max_hops && !level.empty(); ++depth) {
       ++stats_->hops;
       std::vector<Traverser> next;
@@ -762,7 +844,7 @@ class Traversal::Run {
               n.distance = depth;
               n.node = paths_ ? AddNode(other, n.edge, t.node) : -1;
               next.push_back(n);
-              return true;
+              return WithinBudget(held(next));
             }));
       }
       if (depth >= min_hops) out.insert(out.end(), next.begin(), next.end());
@@ -801,6 +883,7 @@ class Traversal::Run {
     if (!label) return absl::OkStatus();
     std::vector<Traverser> kept;
     for (size_t i = 0; i < cur_.size(); ++i) {
+      if (i % kCheckVertices == 0 && !InTime()) return limit_;
       absl::StatusOr<graph::Vertex> v = snap_.GetVertex(cur_[i].v);
       if (absl::IsNotFound(v.status())) continue;
       if (!v.ok()) return v.status();
@@ -815,6 +898,7 @@ class Traversal::Run {
   absl::Status Filter(const Column& col, Keep keep) {
     std::vector<Traverser> kept;
     for (size_t i = 0; i < cur_.size(); ++i) {
+      if (i % kCheckVertices == 0 && !InTime()) return limit_;
       RowContext ctx(this, cur_[i]);
       ZVERSE_ASSIGN_OR_RETURN(Value v, ctx.Get(col));
       if (keep(v)) kept.push_back(cur_[i]);
@@ -830,12 +914,16 @@ class Traversal::Run {
       cols.push_back(c);
     }
     std::vector<Row> values(cur_.size());
+    uint64_t value_bytes = cur_.size() * (sizeof(Row) + sizeof(size_t));
     for (size_t i = 0; i < cur_.size(); ++i) {
+      if (i % kCheckVertices == 0 && !InTime()) return limit_;
       RowContext ctx(this, cur_[i]);
       for (const Column& c : cols) {
         ZVERSE_ASSIGN_OR_RETURN(Value v, ctx.Get(c));
+        value_bytes += ValueBytes(v);
         values[i].push_back(std::move(v));
       }
+      if (!WithinBudget(value_bytes)) return limit_;
     }
     std::vector<size_t> order(cur_.size());
     for (size_t i = 0; i < order.size(); ++i) order[i] = i;
@@ -864,6 +952,7 @@ class Traversal::Run {
   TraversalStats* stats_;
   std::vector<Traverser> cur_;
   std::vector<PathNode> nodes_;
+  absl::Status limit_;  // Why a limit stopped the run.
   Timestamp window_from_ = 0;
   Timestamp window_to_ = std::numeric_limits<Timestamp>::max();
 };

@@ -62,6 +62,7 @@
 #ifndef ZVERSE_QUERY_TRAVERSAL_H_
 #define ZVERSE_QUERY_TRAVERSAL_H_
 
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <limits>
@@ -73,6 +74,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/time/time.h"
 #include "graph/graph_db.h"
 
 namespace zverse::query {
@@ -114,6 +116,27 @@ struct TraversalOptions {
   bool prefetch = true;
   // Vertices whose adjacency is hinted at once, a chunk ahead of the scans.
   size_t prefetch_chunk = 256;
+
+  // Limits of one run (one terminal call). A run that passes `deadline`
+  // stops with DeadlineExceeded; one whose state would grow past
+  // `memory_budget` bytes (0: no budget) with ResourceExhausted; one that
+  // sees `*cancel` become true with Cancelled. A stopped run returns only the
+  // error (no partial result) and frees what it held; the snapshot is
+  // untouched. They are checked before every step, every 256 adjacency
+  // entries scanned, every 64 vertices read by filters, sorts and columns,
+  // and every traverser created, so a run stops within a few microseconds
+  // of its deadline (a single scan of 256 entries or vertex read is not
+  // interrupted).
+  //
+  // The state is estimated from element counts (TraversalStats::peak_bytes
+  // reports the largest estimate of a run): the current and the next
+  // frontier's traversers, the path tree (Paths), breadth-first visited sets
+  // (Repeat, Dedup) and the result rows being built (Values). It leaves out
+  // allocator slack and the pages of the mapped files, which belong to the
+  // database.
+  absl::Time deadline = absl::InfiniteFuture();
+  uint64_t memory_budget = 0;
+  const std::atomic<bool>* cancel = nullptr;
 };
 
 // What a run did, for benchmarks and tests.
@@ -123,6 +146,7 @@ struct TraversalStats {
   uint64_t max_frontier = 0;     // Largest traverser count after a step.
   uint64_t prefetch_calls = 0;   // kv::Snapshot::Prefetch calls.
   uint64_t prefetch_ranges = 0;
+  uint64_t peak_bytes = 0;       // Largest state estimate (memory_budget).
 };
 
 class Traversal {

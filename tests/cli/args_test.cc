@@ -88,6 +88,22 @@ TEST(ArgsTest, Duration) {
   }
 }
 
+TEST(ArgsTest, ByteSize) {
+  const std::pair<const char*, uint64_t> good[] = {
+      {"0", 0},          {"4096", 4096},        {"64K", 64 << 10},
+      {"64KiB", 64 << 10}, {"512M", 512ull << 20}, {"2G", 2ull << 30},
+      {"3GiB", 3ull << 30}, {"1T", 1ull << 40},  {"7B", 7}};
+  for (const auto& [text, want] : good) {
+    ASSERT_OK_AND_ASSIGN(uint64_t got, ParseByteSize(text));
+    EXPECT_EQ(got, want) << text;
+  }
+  for (const char* bad : {"", "M", "1.5G", "-1", "12Q", "1 G", "1g",
+                          "99999999999999T", "1234567890123456"}) {
+    EXPECT_STATUS_CODE(ParseByteSize(bad), absl::StatusCode::kInvalidArgument)
+        << bad;
+  }
+}
+
 TEST(ArgsTest, SyncMode) {
   ASSERT_OK_AND_ASSIGN(kv::SyncMode always, ParseSyncMode("always"));
   EXPECT_EQ(always, kv::SyncMode::kAlways);

@@ -79,6 +79,33 @@ TEST_F(QueryCliTest, ErrorsPointAtTheColumn) {
   EXPECT_EQ(r.exit_code, 2) << r;
 }
 
+// --timeout and --memory-limit: a run past either stops with an error and
+// prints no rows; one within both prints what an unlimited run prints.
+TEST_F(QueryCliTest, TimeoutAndMemoryLimit) {
+  const std::string q = "V().both().both().values(id, label)";
+  RunResult want = Query({q});
+  ASSERT_EQ(want.exit_code, 0) << want;
+  RunResult r = Query({"--timeout", "1h", "--memory-limit", "64M", q});
+  EXPECT_EQ(r.exit_code, 0) << r;
+  EXPECT_EQ(r.out, want.out);
+  r = Query({"--timeout", "0us", q});
+  EXPECT_EQ(r.exit_code, 3) << r;
+  EXPECT_EQ(r.out, "");
+  EXPECT_TRUE(absl::StrContains(r.err, "deadline")) << r;
+  r = Query({"--memory-limit", "100", q});
+  EXPECT_EQ(r.exit_code, 3) << r;
+  EXPECT_EQ(r.out, "");
+  EXPECT_TRUE(absl::StrContains(r.err, "memory budget of 100 bytes")) << r;
+  for (const char* bad : {"soon", "-5s"}) {
+    r = Query({"--timeout", bad, q});
+    EXPECT_EQ(r.exit_code, 2) << r;
+  }
+  for (const char* bad : {"0", "12Q", "99999999999999T"}) {
+    r = Query({"--memory-limit", bad, q});
+    EXPECT_EQ(r.exit_code, 2) << r;
+  }
+}
+
 TEST_F(QueryCliTest, StatsAndPrefetchSwitch) {
   // A frontier of more than one chunk (256 vertices) gets hints.
   {

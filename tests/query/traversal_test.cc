@@ -16,7 +16,9 @@
 #include "query/traversal.h"
 
 #include <algorithm>
+#include <atomic>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <optional>
 #include <random>
@@ -26,7 +28,10 @@
 #include <utility>
 #include <vector>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/time/clock.h"
 #include "boost/graph/adjacency_list.hpp"
 #include "boost/graph/breadth_first_search.hpp"
 #include "graph/graph_db.h"
@@ -511,6 +516,117 @@ TEST_P(TraversalTest, UnknownNamesAreErrorsNotEmptyResults) {
                        db_->GetSnapshot(states_.front().first - 1));
   ASSERT_OK_AND_ASSIGN(size_t n, Traversal(before).VAll().Count());
   EXPECT_EQ(n, 0u);
+}
+
+// Deadlines, cancellation and memory budgets stop a run with their own
+// error and no partial result; a run within its limits answers exactly as
+// an unlimited one. The budget is exact against the run's own estimate:
+// TraversalStats::peak_bytes passes, one byte less stops it.
+TEST_P(TraversalTest, LimitsStopRunsCleanly) {
+  ASSERT_OK_AND_ASSIGN(GraphSnapshot snap, db_->GetSnapshot());
+  const VertexId start = PickVertex(model_);
+  struct Shape {
+    std::string name;
+    std::function<void(Traversal&)> steps;
+  };
+  const std::vector<Shape> shapes = {
+      {"walk", [](Traversal& t) { t.VAll().Both().Both(); }},
+      {"repeat",
+       [&](Traversal& t) { t.V(start).Repeat(Direction::kBoth, "", 0, 4); }},
+      {"filtered",
+       [](Traversal& t) {
+         t.VAll().Out().Dedup().Where("age", Compare::kGe, int64_t{10})
+             .OrderBy("age", true);
+       }},
+  };
+  // Each terminal's answer as text, or its error.
+  enum class Terminal { kIds, kCount, kValues, kPaths };
+  const auto run = [&](const Shape& shape, Terminal term,
+                       const TraversalOptions& options,
+                       uint64_t* peak) -> absl::StatusOr<std::string> {
+    Traversal t(snap, options);
+    shape.steps(t);
+    std::string out;
+    absl::Status status;
+    switch (term) {
+      case Terminal::kIds: {
+        auto r = t.Ids();
+        status = r.status();
+        if (r.ok()) out = absl::StrJoin(*r, ",");
+        break;
+      }
+      case Terminal::kCount: {
+        auto r = t.Count();
+        status = r.status();
+        if (r.ok()) out = absl::StrCat(*r);
+        break;
+      }
+      case Terminal::kValues: {
+        auto r = t.Values({"id", "age", "name", "e.w"});
+        status = r.status();
+        if (r.ok()) {
+          for (const Row& row : *r) {
+            for (const Value& v : row) absl::StrAppend(&out, FormatValue(v), "|");
+            out += "\n";
+          }
+        }
+        break;
+      }
+      case Terminal::kPaths: {
+        auto r = t.Paths();
+        status = r.status();
+        if (r.ok()) {
+          for (const Path& p : *r) absl::StrAppend(&out, absl::StrJoin(p.vertices, "-"), ";");
+        }
+        break;
+      }
+    }
+    if (peak != nullptr) *peak = t.stats().peak_bytes;
+    if (!status.ok()) return status;
+    return out;
+  };
+  int stopped_by_budget = 0;
+  for (const Shape& shape : shapes) {
+    for (Terminal term : {Terminal::kIds, Terminal::kCount, Terminal::kValues,
+                          Terminal::kPaths}) {
+      SCOPED_TRACE(absl::StrCat(shape.name, " terminal ", static_cast<int>(term)));
+      uint64_t peak = 0;
+      ASSERT_OK_AND_ASSIGN(std::string want, run(shape, term, {}, &peak));
+      ASSERT_GT(peak, 0u);
+
+      // Deadlines: passed stops the run before its first step; far away
+      // changes nothing.
+      absl::StatusOr<std::string> got =
+          run(shape, term, {.deadline = absl::Now() - absl::Seconds(1)}, nullptr);
+      EXPECT_TRUE(absl::IsDeadlineExceeded(got.status())) << got.status();
+      EXPECT_TRUE(absl::StrContains(got.status().message(), "deadline"));
+      got = run(shape, term, {.deadline = absl::Now() + absl::Hours(1)}, nullptr);
+      ASSERT_OK(got.status());
+      EXPECT_EQ(*got, want);
+
+      std::atomic<bool> cancel{true};
+      got = run(shape, term, {.cancel = &cancel}, nullptr);
+      EXPECT_TRUE(absl::IsCancelled(got.status())) << got.status();
+      cancel = false;
+      got = run(shape, term, {.cancel = &cancel}, nullptr);
+      ASSERT_OK(got.status());
+      EXPECT_EQ(*got, want);
+
+      uint64_t peak_again = 0;
+      got = run(shape, term, {.memory_budget = peak}, &peak_again);
+      ASSERT_OK(got.status());
+      EXPECT_EQ(*got, want);
+      EXPECT_EQ(peak_again, peak);
+      got = run(shape, term, {.memory_budget = peak - 1}, &peak_again);
+      EXPECT_TRUE(absl::IsResourceExhausted(got.status())) << got.status();
+      EXPECT_TRUE(absl::StrContains(got.status().message(), "memory budget"))
+          << got.status();
+      // It stopped as soon as the estimate passed the budget.
+      EXPECT_LE(peak_again, peak);
+      stopped_by_budget += absl::IsResourceExhausted(got.status());
+    }
+  }
+  EXPECT_EQ(stopped_by_budget, 12);
 }
 
 INSTANTIATE_TEST_SUITE_P(Seeds, TraversalTest, ::testing::Values(1, 2, 3, 4));
