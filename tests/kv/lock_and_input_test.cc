@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
 #include "kv/db.h"
@@ -160,6 +161,36 @@ TEST_F(InputTest, OversizedValueIsRejected) {
   b.Put("good", "g");
   b.Put("k", value);
   EXPECT_STATUS_CODE(db_->Write(b), absl::StatusCode::kInvalidArgument);
+  ExpectUnchanged();
+}
+
+// A batch or a transaction past kMaxBatchBytes in all (each value within
+// kMaxValueSize) is refused whole; the transaction refuses the write that
+// passes the limit and keeps the ones before it.
+TEST_F(InputTest, OversizedBatchAndTransactionAreRejected) {
+  const std::string value(kMaxValueSize, 'v');
+  const size_t n = kMaxBatchBytes / kMaxValueSize + 1;
+  WriteBatch b;
+  for (size_t i = 0; i < n; ++i) b.Put(absl::StrCat("big", i), value);
+  EXPECT_STATUS_CODE(db_->Write(b), absl::StatusCode::kInvalidArgument);
+  EXPECT_STATUS_CODE(db_->Get("big0"), absl::StatusCode::kNotFound);
+  ExpectUnchanged();
+  b.Clear();
+
+  ASSERT_OK_AND_ASSIGN(Transaction txn, db_->BeginTransaction());
+  absl::Status last;
+  size_t accepted = 0;
+  for (size_t i = 0; i < n; ++i) {
+    last = txn.Put(absl::StrCat("txn", i), value);
+    if (!last.ok()) break;
+    ++accepted;
+  }
+  EXPECT_STATUS_CODE(last, absl::StatusCode::kInvalidArgument);
+  EXPECT_TRUE(absl::StrContains(last.message(), "maximum batch")) << last;
+  EXPECT_GT(accepted, 0u);
+  EXPECT_LT(accepted, n);
+  txn.Rollback();
+  EXPECT_STATUS_CODE(db_->Get("txn0"), absl::StatusCode::kNotFound);
   ExpectUnchanged();
 }
 
