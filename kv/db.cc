@@ -429,8 +429,9 @@ absl::StatusOr<internal::BlobView> BlobRecordOf(const Version& v,
   *file = v.FindBlob(ref->file);
   if (*file == nullptr) {
     return absl::DataLossError(absl::StrCat(
-        "blob file ", ref->file, " (overflow value of key '",
-        std::string(e.key), "') is missing"));
+        "blob file ",
+        internal::BlobFileName("", ref->file).substr(1),
+        " (overflow value of key '", std::string(e.key), "') is missing"));
   }
   ZVERSE_ASSIGN_OR_RETURN(
       internal::BlobView b,
@@ -800,6 +801,7 @@ class DBImpl {
   void EndTransaction(uint64_t start_seq);
   Stats GetStats() const;
   absl::Status DropCaches() const;
+  absl::StatusOr<VerifyReport> VerifyAll() const;
   absl::Status Verify() const;
   const std::string& path() const { return path_; }
 
@@ -1360,8 +1362,9 @@ absl::Status DBImpl::Recover() {
                            : log_->log()->number;
     bool removed_blob = false;
     for (const auto& [number, bpath] : blob_files) {
-      bool referenced = number == active_number;
-      for (const auto& seg : segments) referenced |= seg->blob_file() == number;
+      bool by_segment = false;
+      for (const auto& seg : segments) by_segment |= seg->blob_file() == number;
+      const bool referenced = by_segment || number == active_number;
       if (!referenced) {
         if (!options_.read_only) {
           ZVERSE_RETURN_IF_ERROR(env_->RemoveFile(bpath));
@@ -1370,8 +1373,11 @@ absl::Status DBImpl::Recover() {
         continue;
       }
       ZVERSE_ASSIGN_OR_RETURN(uint64_t size, env_->GetFileSize(bpath));
-      {
-        // Created by a crash before its header was synced: holds nothing.
+      if (!by_segment) {
+        // The active log's, created by a crash before its header was
+        // synced: holds nothing. (A segment's blob file was synced whole
+        // before the segment was written: a blank header there is damage,
+        // which CheckFileHeader below reports.)
         ZVERSE_ASSIGN_OR_RETURN(std::string head, ReadHead(bpath));
         if (head.size() < internal::kFileHeaderSize ||
             head.find_first_not_of('\0') == std::string::npos) {
@@ -2863,43 +2869,84 @@ Stats DBImpl::GetStats() const {
   return st;
 }
 
-absl::Status DBImpl::Verify() const {
+absl::StatusOr<VerifyReport> DBImpl::VerifyAll() const {
   std::shared_ptr<const Version> v = current();
   if (v == nullptr) return absl::FailedPreconditionError("database is closed");
-  // Every overflow value an entry refers to: present, in bounds, checksum.
-  absl::Status blob_status;
-  const auto check_blob = [&](const EntryView& e) {
-    if ((e.flags & internal::kEntryOverflow) == 0 || e.deleted() ||
-        !blob_status.ok()) {
-      return;
-    }
+  VerifyReport report;
+  absl::flat_hash_set<uint64_t> blobs;
+  // Every overflow value an entry of file `of` refers to: present, in
+  // bounds, checksum. The first problem per referring file is reported.
+  bool blob_reported = false;
+  const auto check_blob = [&](const EntryView& e, const std::string& of) {
+    if ((e.flags & internal::kEntryOverflow) == 0 || e.deleted()) return;
     internal::BlobRef ref;
     const LogFile* file = nullptr;
-    blob_status = BlobRecordOf(*v, e, &ref, &file, /*verify=*/true).status();
+    ++report.blob_values;
+    absl::Status s = BlobRecordOf(*v, e, &ref, &file, /*verify=*/true).status();
+    if (file != nullptr) blobs.insert(file->number);
+    if (!s.ok() && !blob_reported) {
+      blob_reported = true;
+      report.problems.push_back(absl::DataLossError(
+          absl::StrCat(s.message(), " (referred to by ", of, ")")));
+    }
   };
   for (const auto& seg : v->segments) {
-    ZVERSE_RETURN_IF_ERROR(seg->Verify());
-    for (size_t i = 0; i < seg->entry_count(); ++i) {
-      ZVERSE_ASSIGN_OR_RETURN(EntryView e, seg->Entry(seg->DirOffset(i)));
-      check_blob(e);
+    ++report.segments;
+    report.bytes += seg->file_size();
+    blob_reported = false;
+    if (absl::Status s = seg->Verify(); !s.ok()) {
+      report.problems.push_back(std::move(s));
+      continue;
     }
-    ZVERSE_RETURN_IF_ERROR(blob_status);
+    report.entries += seg->entry_count();
+    for (size_t i = 0; i < seg->entry_count(); ++i) {
+      absl::StatusOr<EntryView> e = seg->Entry(seg->DirOffset(i));
+      if (!e.ok()) {
+        report.problems.push_back(e.status());
+        break;
+      }
+      check_blob(*e, seg->path());
+    }
   }
   const LogFile& log = v->mem->log();
   const uint64_t size = log.committed_size.load(std::memory_order_acquire);
-  if (size == 0) return absl::OkStatus();
-  ZVERSE_ASSIGN_OR_RETURN(
-      internal::LogRecovery r,
-      internal::RecoverLog(log, size,
-                           [&](const EntryView& e, uint64_t, uint64_t) {
-                             check_blob(e);
-                           }));
-  ZVERSE_RETURN_IF_ERROR(blob_status);
-  if (r.valid_size != size) {
-    return internal::DataLossAt(log.path, r.valid_size,
-                                "damaged commit group in the active log");
+  ++report.log_files;
+  report.bytes += size;
+  blob_reported = false;
+  if (size > 0) {
+    absl::StatusOr<internal::LogRecovery> r = internal::RecoverLog(
+        log, size, [&](const EntryView& e, uint64_t, uint64_t) {
+          ++report.entries;
+          check_blob(e, log.path);
+        });
+    if (!r.ok()) {
+      report.problems.push_back(r.status());
+    } else if (r->valid_size != size) {
+      report.problems.push_back(internal::DataLossAt(
+          log.path, r->valid_size, "damaged commit group in the active log"));
+    }
   }
-  return absl::OkStatus();
+  report.blob_files = blobs.size();
+  for (uint64_t n : blobs) {
+    report.bytes += v->FindBlob(n)->committed_size.load(std::memory_order_acquire);
+  }
+  return report;
+}
+
+absl::Status DBImpl::Verify() const {
+  ZVERSE_ASSIGN_OR_RETURN(VerifyReport report, VerifyAll());
+  return report.ok() ? absl::OkStatus() : report.problems.front();
+}
+
+std::string VerifyReport::ToString() const {
+  std::string out = absl::StrCat(
+      "segments ", segments, "\nlog_files ", log_files, "\nblob_files ",
+      blob_files, "\nentries ", entries, "\nblob_values ", blob_values,
+      "\nbytes ", bytes, "\nproblems ", problems.size(), "\n");
+  for (const absl::Status& p : problems) {
+    absl::StrAppend(&out, "problem: ", p.message(), "\n");
+  }
+  return out;
 }
 
 // ---------------------------------------------------------------------------
@@ -3648,6 +3695,9 @@ void DB::SetPrefetchHints(bool on) {
   impl_->prefetch_->on.store(on, std::memory_order_relaxed);
 }
 absl::Status DB::Verify() const { return impl_->Verify(); }
+absl::StatusOr<VerifyReport> DB::VerifyAll() const {
+  return impl_->VerifyAll();
+}
 const std::string& DB::path() const { return impl_->path(); }
 
 std::string Stats::ToString() const {

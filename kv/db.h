@@ -431,6 +431,23 @@ struct CompactStats {
   Timestamp horizon = 0;          // The horizon applied.
 };
 
+// What DB::VerifyAll checked and found.
+struct VerifyReport {
+  uint64_t segments = 0;     // Segment files checked.
+  uint64_t log_files = 0;    // Log files (the active one) checked.
+  uint64_t blob_files = 0;   // Blob files the checked entries refer to.
+  uint64_t entries = 0;      // Entries decoded with their checksums.
+  uint64_t blob_values = 0;  // Overflow values read with their checksums.
+  uint64_t bytes = 0;        // Bytes of the files checked.
+  // Each a DataLoss naming the file and offset: the first damage found in
+  // a segment or log file, and the first missing or damaged overflow value
+  // its entries refer to (so every damaged file is named at least once).
+  std::vector<absl::Status> problems;
+  bool ok() const { return problems.empty(); }
+  // "segments 3\nlog_files 1\n...", then one "problem: ..." line each.
+  std::string ToString() const;
+};
+
 struct Stats {
   uint64_t segments = 0;            // Sealed segment files,
   uint64_t key_major_segments = 0;  // of them in key-major order.
@@ -582,8 +599,28 @@ class DB {
   // Waits until the prefetcher's workers have resolved every hint queued so
   // far (see Snapshot::Prefetch): for tests and benchmarks.
   void WaitForHints();
-  // Reads every byte of every file and checks checksums, ordering and
-  // indexes. DataLoss naming the file and offset of the first damage.
+  // Reads every byte of every file and checks what can be checked:
+  //  * segments: the footer (checksum, magic, version, offsets within the
+  //    file), the index checksum (directory, hash table, fence block), every
+  //    entry's checksum and bounds, the entries' order (interleaved or key-
+  //    major, as the footer says), each entry's timestamp within the
+  //    footer's range, the directory (one record per entry, pointing at
+  //    entry starts, timestamps equal to the entries', sorted by key then
+  //    newest first, newest-version marks), the hash table (finds every
+  //    key's newest version through its slot), the key count, and every
+  //    fence key against the directory;
+  //  * the active log: every commit group's checksum and framing, every
+  //    entry in it; damage anywhere before the end (a torn tail was already
+  //    dropped at open) is reported;
+  //  * overflow values: every one a live entry refers to is present, in
+  //    bounds, of the recorded length, and passes its checksum.
+  // It does not detect a whole file deleted or replaced by a consistent
+  // older copy (the directory listing is the list of files, see
+  // kv/FORMAT.md), nor commits cut from the end of the log at a group
+  // boundary. VerifyAll goes on past damage and reports every damaged file;
+  // FailedPrecondition once closed. Verify returns the first problem (OK
+  // when there is none).
+  absl::StatusOr<VerifyReport> VerifyAll() const;
   absl::Status Verify() const;
 
   const std::string& path() const;
