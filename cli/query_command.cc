@@ -171,6 +171,15 @@ int RunLdbc(const Invocation& inv) {
   return kExitOk;
 }
 
+constexpr FlagSpec kTimeoutFlag{
+    "timeout", "DURATION",
+    "stop with an error (exit 3) when the run takes longer,\n"
+    "e.g. 500ms, 30s (default: no limit)"};
+constexpr FlagSpec kMemoryLimitFlag{
+    "memory-limit", "SIZE",
+    "stop with an error (exit 3) when a traversal's state\n"
+    "would take more, e.g. 256M, 2G (default: no limit)"};
+
 }  // namespace
 
 std::vector<Command> QueryCommands() {
@@ -217,12 +226,7 @@ std::vector<Command> QueryCommands() {
                  {"prefetcher", "on|off",
                   "the adaptive prefetcher, which reads ahead of scans and\n"
                   "traversal frontiers it detects (default: off)"},
-                 {"timeout", "DURATION",
-                  "stop with an error (exit 3) when the run takes longer,\n"
-                  "e.g. 500ms, 30s (default: no limit)"},
-                 {"memory-limit", "SIZE",
-                  "stop with an error (exit 3) when a traversal's state\n"
-                  "would take more, e.g. 256M, 2G (default: no limit)"}},
+                 kTimeoutFlag, kMemoryLimitFlag},
        .min_args = 1,
        .max_args = 1,
        .run = RunQuery},
@@ -260,12 +264,7 @@ std::vector<Command> QueryCommands() {
                  {"prefetcher", "on|off",
                   "the adaptive prefetcher, which reads ahead of scans and\n"
                   "traversal frontiers it detects (default: off)"},
-                 {"timeout", "DURATION",
-                  "stop with an error (exit 3) when the run takes longer,\n"
-                  "e.g. 500ms, 30s (default: no limit)"},
-                 {"memory-limit", "SIZE",
-                  "stop with an error (exit 3) when a traversal's state\n"
-                  "would take more, e.g. 256M, 2G (default: no limit)"}},
+                 kTimeoutFlag, kMemoryLimitFlag},
        .min_args = 1,
        .max_args = 3,
        .run = RunLdbc},

@@ -37,6 +37,7 @@
 
 #include "fuzz/damage.h"
 #include "fuzz/fuzz_target.h"
+#include "fuzz/fuzz_util.h"
 #include "kv/db.h"
 
 namespace {
@@ -50,22 +51,11 @@ struct Template {
   std::vector<std::pair<std::string, std::string>> files;  // Name, bytes.
 };
 
-std::string Scratch() {
-  const char* base = fs::is_directory("/dev/shm") ? "/dev/shm" : "/tmp";
-  std::string dir = std::string(base) + "/zverse-db-open-fuzz-XXXXXX";
-  if (mkdtemp(dir.data()) == nullptr) std::abort();
-  return dir;
-}
-
 const Template& GetTemplate() {
   static const Template* t = [] {
     auto* t = new Template;
-    const std::string root = Scratch();
+    const std::string root = zverse::fuzz::ScratchDir("db-open-fuzz");
     t->root = root;
-    std::atexit([] {
-      std::error_code ec;
-      fs::remove_all(GetTemplate().root, ec);
-    });
     const std::string db_dir = root + "/template";
     {
       zverse::kv::Options o;

@@ -23,27 +23,13 @@
 #include <vector>
 
 #include "fuzz/fuzz_target.h"
+#include "fuzz/fuzz_util.h"
 #include "graph/graph_db.h"
 #include "graph/loader.h"
 
 namespace {
 
 namespace fs = std::filesystem;
-
-const std::string& Root() {
-  static const std::string* root = [] {
-    const char* base = fs::is_directory("/dev/shm") ? "/dev/shm" : "/tmp";
-    auto* dir = new std::string(std::string(base) +
-                                "/zverse-graphalytics-fuzz-XXXXXX");
-    if (mkdtemp(dir->data()) == nullptr) std::abort();
-    std::atexit([] {
-      std::error_code ec;
-      fs::remove_all(Root(), ec);
-    });
-    return dir;
-  }();
-  return *root;
-}
 
 void Write(const std::string& path, std::string_view bytes) {
   std::ofstream(path, std::ios::binary | std::ios::trunc)
@@ -73,7 +59,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const auto part = [&](size_t i) {
     return i < parts.size() ? parts[i] : std::string_view();
   };
-  const std::string dir = fs::weakly_canonical(Root()).string();
+  static const std::string dir = fs::weakly_canonical(
+      zverse::fuzz::ScratchDir("graphalytics-fuzz")).string();
   const std::string props = dir + "/g.properties";
   if (own_properties) {
     Write(props, part(0));
@@ -97,31 +84,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       fs::is_directory(input->edge_file)) {
     return 0;
   }
-  const std::string db_dir = dir + "/db";
-  std::error_code ec;
-  fs::remove_all(db_dir, ec);
-  zverse::graph::GraphOptions options;
-  options.kv.background_compaction = false;
-  options.kv.sync_mode = zverse::kv::SyncMode::kNever;
-  auto db = zverse::graph::GraphDb::Open(db_dir, options);
-  ZVERSE_FUZZ_CHECK(db.ok());
-  auto stats = zverse::graph::LoadGraphalytics(db->get(), *input);
-  auto snap = (*db)->GetSnapshot();
-  ZVERSE_FUZZ_CHECK(snap.ok());
-  auto ids = snap->VertexIds();
-  ZVERSE_FUZZ_CHECK(ids.ok());
-  if (!stats.ok()) {
-    ZVERSE_FUZZ_CHECK(!stats.status().message().empty());
-    ZVERSE_FUZZ_CHECK(ids->empty());  // Nothing of a failed load is visible.
-  } else {
-    ZVERSE_FUZZ_CHECK(ids->size() == stats->vertices);
-    uint64_t arcs = 0;
-    ZVERSE_FUZZ_CHECK(snap->Edges([&](const zverse::graph::EdgeRef&) {
-                             ++arcs;
-                             return true;
-                           }).ok());
-    ZVERSE_FUZZ_CHECK(arcs <= stats->edges);  // Repeated edges count again.
-  }
-  ZVERSE_FUZZ_CHECK((*db)->Close().ok());
+  auto db = zverse::fuzz::FreshGraph(dir + "/db");
+  zverse::fuzz::CheckLoad(*db, zverse::graph::LoadGraphalytics(db.get(), *input),
+                          [](const auto&, const auto&) {});
   return 0;
 }
