@@ -48,6 +48,13 @@ struct Op {
 
 constexpr int kKeys = 12;
 
+// Under ThreadSanitizer (10x slower here) every third crash point is tried.
+#if defined(__SANITIZE_THREAD__)
+constexpr int kStride = 3;
+#else
+constexpr int kStride = 1;
+#endif
+
 std::string Key(int k) { return absl::StrCat("key", k / 10, k % 10); }
 
 Timestamp OpTs(size_t i) { return kBase + (i + 1) * 1000; }
@@ -341,13 +348,13 @@ TEST_P(CrashPointTest, EveryWriteIsACrashPoint) {
   const int writes = CountWrites(ops, mode);
   ASSERT_GT(writes, static_cast<int>(ops.size()));
   Outcome out;
-  for (int n = 1; n <= writes; ++n) {
+  for (int n = 1; n <= writes; n += kStride) {
     // Every 7th crash point crashes recovery too, after 1 to 3 writes.
     const int second = n % 7 == 3 ? 1 + n % 3 : 0;
     ASSERT_NO_FATAL_FAILURE(CrashAt(ops, mode, loss, n, second, &out));
   }
   EXPECT_EQ(out.acked_lost, 0);
-  EXPECT_EQ(out.crash_points, writes);
+  EXPECT_EQ(out.crash_points, (writes + kStride - 1) / kStride);
   // Crashes in the middle of commits happen, and both outcomes of the op in
   // flight are seen (a crash before its log write, one after).
   EXPECT_GT(out.in_flight_lost, 0);
