@@ -537,6 +537,7 @@ class SourceCursor {
                std::string_view start, std::string_view end_key = {})
       : s_(s), rank_(rank), seg_(seg), i_(Seek(s, seg, start)),
         end_(seg->entry_count()), bound_(end_key) {
+    for (size_t k = 1; k < kPrefetchAhead; ++k) seg_->PrefetchEntry(i_ + k);
     SettleSeg();
   }
 
@@ -623,6 +624,7 @@ class SourceCursor {
                   /*before_read=*/last_page_ != UINT64_MAX, &bound_);
             last_page_ = off >> 12;
           }
+          seg_->PrefetchEntry(j + kPrefetchAhead);
           Settle(seg_->Entry(off), seg_->DirTs(j));
           return;
         }
@@ -663,6 +665,10 @@ class SourceCursor {
     size_t i_ = 0;
     uint64_t limit_ = 0;
   };
+
+  // How many directory records ahead of the one it reads a segment cursor
+  // asks the CPU to load (Segment::PrefetchEntry).
+  static constexpr size_t kPrefetchAhead = 4;
 
   const SnapshotState* s_;
   int rank_;

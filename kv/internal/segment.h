@@ -179,6 +179,18 @@ class Segment {
   // First directory index whose key is >= `key`.
   size_t LowerBound(std::string_view key) const;
 
+  // Starts loading directory record `i`'s entry into the CPU cache (its
+  // first two cache lines): a scan asks for the entries a few records ahead
+  // of the one it reads, whose addresses jump around in the interleaved
+  // order, where the hardware prefetcher cannot follow. Never faults.
+  void PrefetchEntry(size_t i) const {
+    if (i >= dir_count_) return;
+    const uint64_t off = DirOffset(i);
+    if (off >= data_end_) return;
+    __builtin_prefetch(map_->data() + off);
+    __builtin_prefetch(map_->data() + off + 64);
+  }
+
   // The entry at `offset`, checksum verified.
   absl::StatusOr<EntryView> Entry(uint64_t offset) const {
     return DecodeEntry(map_->data(), offset, data_end_, path_);
