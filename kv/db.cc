@@ -514,10 +514,13 @@ struct Location {
   const Segment* seg = nullptr;
   const MemTable::Node* node = nullptr;
   uint64_t offset = 0;
+  // The entry's directory index in seg, where known (Segment::EntryAt).
+  size_t index = SIZE_MAX;
 };
 
 absl::StatusOr<EntryView> Load(const SnapshotState& s, const Location& loc) {
   if (loc.seg == nullptr) return s.MemEntry(loc.node);
+  if (loc.index != SIZE_MAX) return loc.seg->EntryAt(loc.index, loc.offset);
   return loc.seg->Entry(loc.offset);
 }
 
@@ -625,7 +628,7 @@ class SourceCursor {
             last_page_ = off >> 12;
           }
           seg_->PrefetchEntry(j + kPrefetchAhead);
-          Settle(seg_->Entry(off), seg_->DirTs(j));
+          Settle(seg_->EntryAt(j, off), seg_->DirTs(j));
           return;
         }
         ++j;
@@ -2990,13 +2993,15 @@ absl::StatusOr<EntryView> FindEntry(const SnapshotState& s,
     ZVERSE_RETURN_IF_ERROR(seg->EnsureIndex());
     ApplyAccessAdvice(s.prefetch, *seg);
     uint64_t offset, ts;
+    size_t index;
     bool hit;
-    ZVERSE_RETURN_IF_ERROR(seg->Lookup(key, hash, s.as_of, &hit, &offset, &ts));
+    ZVERSE_RETURN_IF_ERROR(
+        seg->Lookup(key, hash, s.as_of, &hit, &offset, &ts, &index));
     if (!hit) continue;
     if (!found || ts > best_ts) {
       found = true;
       best_ts = ts;
-      best = Location{seg.get(), nullptr, offset};
+      best = Location{seg.get(), nullptr, offset, index};
     }
   }
   if (!found) return absl::NotFoundError("key not found");
@@ -3210,8 +3215,7 @@ bool Snapshot::PrefetchesInBackground() const {
 bool Snapshot::SkipNextHint() const {
   if (state_ == nullptr) return false;
   PrefetchControl& c = *state_->prefetch;
-  if (!c.on.load(std::memory_order_relaxed) || !c.Background() ||
-      !c.SkipHints()) {
+  if (!c.on.load(std::memory_order_relaxed) || !c.SkipHints()) {
     return false;
   }
   c.skipped.fetch_add(1, std::memory_order_relaxed);
@@ -3229,13 +3233,14 @@ PrefetchStats Snapshot::Prefetch(const std::vector<KeyRange>& ranges) const {
   tls_touches_since_hint = 0;
   std::shared_ptr<HintPool> pool;
   if (c.Background()) pool = c.Pool();
-  if (pool == nullptr) return AdviseHints(state_.get(), ranges);
   if (c.SkipHints()) {
-    // The last hints found their pages in memory: backing off.
+    // The last hints found their pages in memory: backing off (on the
+    // workers' hints and on the caller's alike).
     stats.skipped = ranges.size();
     c.skipped.fetch_add(stats.skipped, std::memory_order_relaxed);
     return stats;
   }
+  if (pool == nullptr) return AdviseHints(state_.get(), ranges);
   // A share for each worker (at least kMinShare ranges), its keys copied.
   constexpr size_t kMinShare = 2;
   const size_t shares = std::clamp<size_t>(ranges.size() / kMinShare, 1,
@@ -3275,9 +3280,7 @@ PrefetchStats AdviseHints(const SnapshotState* state_,
                           const std::vector<KeyRange>& ranges) {
   PrefetchStats stats;
   stats.ranges = ranges.size();
-  const uint64_t faults_before =
-      state_->prefetch->adaptive.load(std::memory_order_relaxed) ? MajorFaults()
-                                                                 : 0;
+  const uint64_t faults_before = MajorFaults();
   struct Extent {
     size_t segment;  // Index into version->segments.
     uint64_t begin, end;
@@ -3370,18 +3373,22 @@ PrefetchStats AdviseHints(const SnapshotState* state_,
     }
     end = (end + kPage - 1) & ~(kPage - 1);
     const Segment& seg = *segments[first.segment];
-    if (adaptive && end > begin) {
-      // The prefetcher's workers advise only what is not in memory.
+    if (end > begin) {
+      // The adaptive prefetcher advises only what is not in memory; without
+      // it everything is advised, and what was in memory only feeds the
+      // back-off.
       size_t missing_from = 0, missing_to = 0;
       const int64_t missing =
           seg.Missing(begin, end - begin, &missing_from, &missing_to);
       if (missing == 0) {
         ++resident_extents;
-        begin = end;
+        if (adaptive) begin = end;
       } else if (missing > 0) {
         ++missing_extents;
-        begin = missing_from & ~(kPage - 1);
-        end = missing_to;
+        if (adaptive) {
+          begin = missing_from & ~(kPage - 1);
+          end = missing_to;
+        }
       }
     }
     if (tracked && end > begin) {
@@ -3399,7 +3406,7 @@ PrefetchStats AdviseHints(const SnapshotState* state_,
     }
     i = j;
   }
-  if (adaptive && resident_extents + missing_extents > 0) {
+  if (resident_extents + missing_extents > 0) {
     // Resolving a hint reads the pages at its ranges' ends: when that took
     // the disk, the hints are doing their work even if what is left to
     // advise is in memory by now.
@@ -3503,7 +3510,7 @@ absl::Status Snapshot::History(
     for (size_t i = begin; i < end; ++i) {
       if (seg->DirTs(i) <= s.as_of) {
         versions.push_back(
-            {seg->DirTs(i), rank, Location{seg.get(), nullptr, seg->DirOffset(i)}});
+            {seg->DirTs(i), rank, Location{seg.get(), nullptr, seg->DirOffset(i), i}});
       }
     }
   }
@@ -3550,9 +3557,9 @@ absl::Status Snapshot::Changes(
       const Timestamp ts = seg->DirTs(i);
       if (ts > t1 && ts <= hi) {
         // Ordered by key below, so the key must be checked now.
-        ZVERSE_ASSIGN_OR_RETURN(EntryView e, seg->Entry(seg->DirOffset(i)));
+        ZVERSE_ASSIGN_OR_RETURN(EntryView e, seg->EntryAt(i, seg->DirOffset(i)));
         changes.push_back(
-            {ts, e.key, rank, Location{seg.get(), nullptr, seg->DirOffset(i)}});
+            {ts, e.key, rank, Location{seg.get(), nullptr, seg->DirOffset(i), i}});
       }
     }
   }

@@ -333,6 +333,12 @@ class Snapshot {
   // faults then overlap each other's and the caller's reads), and the call
   // returns at once. Pages the prefetcher advised already are not advised
   // again.
+  //
+  // Either way, hints back off while they find their pages in memory (a
+  // warm cache, where resolving them is pure cost): each hint whose pages
+  // were all resident makes the next 1, 2, 4, ... 64 calls skip (counted in
+  // PrefetchStats::skipped and Stats::prefetch_skipped), until a hint finds
+  // a page to read or DropCaches runs.
   static constexpr size_t kMaxPrefetchVersions = 4096;
   PrefetchStats Prefetch(const std::vector<KeyRange>& ranges) const;
   // Whether Prefetch resolves hints in the background now (so that hinting

@@ -435,6 +435,12 @@ absl::StatusOr<std::shared_ptr<Segment>> Segment::Open(Env* env,
   seg->dir_ = base + seg->dir_offset_;
   seg->hash_ = base + hash_offset;
   seg->hash_slots_ = slots;
+  seg->verified_.reset(static_cast<uint64_t*>(
+      std::calloc((seg->dir_count_ + 63) / 64 + 1, sizeof(uint64_t))));
+  if (seg->verified_ == nullptr) {
+    return absl::ResourceExhaustedError(
+        absl::StrCat(path, ": no memory for the segment's read state"));
+  }
   return seg;
 }
 
@@ -495,8 +501,8 @@ absl::Status Segment::FindKey(std::string_view key, uint64_t h, bool* found,
 }
 
 absl::Status Segment::Lookup(std::string_view key, uint64_t h, uint64_t as_of,
-                             bool* found, uint64_t* offset,
-                             uint64_t* ts) const {
+                             bool* found, uint64_t* offset, uint64_t* ts,
+                             size_t* index) const {
   *found = false;
   uint64_t s = HomeSlot(h);
   const bool sample = ThreadResidencySample().active;
@@ -529,6 +535,7 @@ absl::Status Segment::Lookup(std::string_view key, uint64_t h, uint64_t as_of,
             *found = true;
             *offset = DirOffset(i);
             *ts = DirTs(i);
+            if (index != nullptr) *index = i;
             return absl::OkStatus();
           }
           break;
@@ -543,9 +550,15 @@ absl::Status Segment::Lookup(std::string_view key, uint64_t h, uint64_t as_of,
       if (DecodeEntryUnchecked(map_->data(), newest, data_end_, &e) &&
           e.key == key) {
         if (LoadU64(slot + 16) <= as_of) {
+          const uint32_t idx = LoadU32(slot + 24);
+          if (idx >= dir_count_) {
+            return DataLossAt(path_, dir_offset_,
+                              "hash slot points past the directory");
+          }
           *found = true;
           *offset = newest;
           *ts = LoadU64(slot + 16);
+          if (index != nullptr) *index = idx;
           return absl::OkStatus();
         }
         // An older version: walk the key's directory run.
@@ -559,6 +572,7 @@ absl::Status Segment::Lookup(std::string_view key, uint64_t h, uint64_t as_of,
             *found = true;
             *offset = DirOffset(i);
             *ts = DirTs(i);
+            if (index != nullptr) *index = i;
             return absl::OkStatus();
           }
         }

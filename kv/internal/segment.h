@@ -21,7 +21,8 @@
 // never touches other keys' versions. The directory also serves
 // scans in key order. The index regions carry one checksum, verified the
 // first time the segment is used; every entry carries its own, verified on
-// every read.
+// the first read of it through the mapping (EntryAt; Entry verifies on
+// every read).
 //
 // Thread safety: a Segment is immutable and safe to share.
 
@@ -30,6 +31,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <cstdlib>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -148,8 +150,10 @@ class Segment {
   // The newest version of `key` at or before `as_of`: its entry offset and
   // timestamp. `hash` is KeyHash(key). REQUIRES: EnsureIndex() returned OK.
   // Sets *found; DataLoss if an entry the hash table leads to is damaged.
+  // *index, if given, is the version's directory index (for EntryAt).
   absl::Status Lookup(std::string_view key, uint64_t hash, uint64_t as_of,
-                      bool* found, uint64_t* offset, uint64_t* ts) const;
+                      bool* found, uint64_t* offset, uint64_t* ts,
+                      size_t* index = nullptr) const;
 
   // Directory index range [*begin, *end) of `key`'s versions; false if the
   // key has none. REQUIRES: EnsureIndex() returned OK.
@@ -194,6 +198,23 @@ class Segment {
   // The entry at `offset`, checksum verified.
   absl::StatusOr<EntryView> Entry(uint64_t offset) const {
     return DecodeEntry(map_->data(), offset, data_end_, path_);
+  }
+
+  // The entry of directory record `i`, at `offset` (DirOffset(i), or the
+  // hash slot's copy of it), checksum verified the first time it is read
+  // through this mapping: a bit per record remembers it (the file is
+  // immutable; Verify reads everything again). Bounds are checked on every
+  // read. REQUIRES: i < entry_count(), EnsureIndex() returned OK.
+  absl::StatusOr<EntryView> EntryAt(size_t i, uint64_t offset) const {
+    std::atomic_ref<uint64_t> word(verified_[i >> 6]);
+    const uint64_t bit = uint64_t{1} << (i & 63);
+    if ((word.load(std::memory_order_relaxed) & bit) != 0) {
+      EntryView e;
+      if (DecodeEntryUnchecked(map_->data(), offset, data_end_, &e)) return e;
+    }
+    absl::StatusOr<EntryView> e = Entry(offset);
+    if (e.ok()) word.fetch_or(bit, std::memory_order_relaxed);
+    return e;
   }
 
   const char* data() const { return map_->data(); }
@@ -313,6 +334,13 @@ class Segment {
   mutable uint32_t locality_id_ = 0;
   mutable std::mutex index_mu_;
   mutable absl::Status index_status_;
+  // One bit per directory record: its entry's checksum was verified
+  // (EntryAt). Zeroed pages from calloc, touched as entries are read;
+  // accessed through std::atomic_ref.
+  struct FreeDeleter {
+    void operator()(uint64_t* p) const { std::free(p); }
+  };
+  std::unique_ptr<uint64_t[], FreeDeleter> verified_;
 };
 
 }  // namespace zverse::kv::internal

@@ -359,6 +359,53 @@ TEST(SegmentKeyDamageTest, FlippedKeyByteIsNotServedAsStaleData) {
       << "Scan: " << (s.ok() ? Describe(*s) : s.status().ToString());
 }
 
+// A sealed entry's checksum is verified the first time it is read through
+// the mapping (Segment::EntryAt remembers it), not on every read. A damaged
+// entry is DataLoss on every read (nothing remembers a failure as good);
+// damage made under an open database after an entry was read is what Verify
+// (which reads everything again) finds.
+TEST(SegmentEntryVerifyTest, ChecksumsAreVerifiedOnFirstReadAndByVerify) {
+  TempDir tmp;
+  FaultEnv env;
+  env.set_skip_syncs(true);
+  Options o;
+  o.env = &env;
+  o.background_compaction = false;
+  {
+    ASSERT_OK_AND_ASSIGN(auto db, DB::Open(tmp.path(), o));
+    WriteBatch b;
+    b.Put("a", "first value");
+    b.Put("b", "second value");
+    ASSERT_OK(db->Write(b));
+    ASSERT_OK(db->Seal());
+  }
+  const auto segs = FilesWithSuffix(tmp.path(), ".seg");
+  ASSERT_EQ(segs.size(), 1u);
+  // Each entry: 32-byte header, the key padded to 8, then the value.
+  const std::string bytes = ReadAll(segs[0]);
+  const size_t a_value = bytes.find("first value");
+  const size_t b_value = bytes.find("second value");
+  ASSERT_NE(a_value, std::string::npos);
+  ASSERT_NE(b_value, std::string::npos);
+  zverse::testing::FlipBit(segs[0], b_value, 1);  // Damaged before any read.
+  ASSERT_OK_AND_ASSIGN(auto db, DB::Open(tmp.path(), o));
+  for (int i = 0; i < 3; ++i) {
+    EXPECT_EQ(db->Get("a").value_or("?"), "first value") << i;
+    const absl::StatusOr<std::string> got = db->Get("b");
+    EXPECT_TRUE(absl::IsDataLoss(got.status())) << i << ": " << got.status();
+    const absl::StatusOr<std::vector<Entry>> scan = db->Scan("", "");
+    EXPECT_TRUE(absl::IsDataLoss(scan.status())) << i << ": " << scan.status();
+  }
+  // "a" was verified; damage it now, under the open database: Verify finds
+  // it, and a reopened database refuses to serve it.
+  zverse::testing::FlipBit(segs[0], a_value, 1);
+  const absl::Status v = db->Verify();
+  EXPECT_TRUE(absl::IsDataLoss(v)) << v;
+  db.reset();
+  ASSERT_OK_AND_ASSIGN(db, DB::Open(tmp.path(), o));
+  EXPECT_TRUE(absl::IsDataLoss(db->Get("a").status()));
+}
+
 // Two versions whose interleaved order and key-major order differ: "k001"
 // at ts 1 sorts first interleaved (its timestamp byte 2, 0x00, comes before
 // the key's last byte), "k000" at ts 2^40 first by key.

@@ -622,6 +622,51 @@ TEST_F(PrefetchTest, HintsOnResidentPagesBackOffUntilTheCachesDrop) {
   EXPECT_GT(db_->GetStats().prefetch_bytes, 0u);
 }
 
+TEST_F(PrefetchTest, HintsOnTheCallersThreadBackOffOnResidentPagesToo) {
+  env_.set_forward_missing(true);
+  ASSERT_NO_FATAL_FAILURE(Open(/*hints=*/true, /*adaptive=*/false));
+  ASSERT_NO_FATAL_FAILURE(Fill(300));
+  ASSERT_OK_AND_ASSIGN(Snapshot snap, db_->GetSnapshot());
+  ASSERT_OK(snap.Scan("", "", [](const Record&) { return true; }));
+  ASSERT_FALSE(snap.PrefetchesInBackground());
+  const std::string from = Key(10, 0), to = Key(20, 0);
+  const std::vector<KeyRange> ranges(4, KeyRange{from, to});
+  env_.TakeCalls();
+  // The first hint is resolved and advised whole (the prefetcher is off:
+  // nothing is trimmed); its pages were in memory, so the next calls skip,
+  // more of them each time, and skipping builds nothing.
+  const PrefetchStats first = snap.Prefetch(ranges);
+  EXPECT_EQ(first.skipped, 0u);
+  EXPECT_GT(first.bytes, 0u);
+  EXPECT_EQ(env_.TakeCalls().size(), first.extents);
+  const uint64_t skipped_before = db_->GetStats().prefetch_skipped;
+  uint64_t skipped = 0, resolved = 0, advised = 0;
+  for (int i = 0; i < 100; ++i) {
+    const PrefetchStats st = snap.Prefetch(ranges);
+    skipped += st.skipped;
+    if (st.skipped == 0) ++resolved;
+    advised += st.bytes;
+  }
+  EXPECT_GT(skipped, 80 * ranges.size());
+  EXPECT_EQ(skipped + resolved * ranges.size(), 100 * ranges.size());
+  EXPECT_EQ(advised, resolved * first.bytes);
+  EXPECT_EQ(env_.TakeCalls().size(), resolved * first.extents);
+  EXPECT_EQ(db_->GetStats().prefetch_skipped - skipped_before, skipped);
+  // A caller that asks first (SkipNextHint) need not build a skipped
+  // hint's ranges: right after a resolved hint that found memory, it may.
+  int spins = 0;
+  while (snap.Prefetch(ranges).skipped > 0) ASSERT_LT(++spins, 100);
+  EXPECT_TRUE(snap.SkipNextHint()) << "the hint just resolved found memory";
+  // Without residency answers (an Env that cannot tell) nothing backs off.
+  env_.set_forward_missing(false);
+  ASSERT_OK(db_->DropCaches());
+  for (int i = 0; i < 10; ++i) {
+    const PrefetchStats st = snap.Prefetch(ranges);
+    EXPECT_EQ(st.skipped, 0u) << i;
+    EXPECT_EQ(st.bytes, first.bytes) << i;
+  }
+}
+
 TEST_F(PrefetchTest, CloseDropsQueuedHintsAndLaterSnapshotsHintThemselves) {
   ASSERT_NO_FATAL_FAILURE(Open(/*hints=*/true, /*adaptive=*/true, /*threads=*/2));
   ASSERT_NO_FATAL_FAILURE(Fill(300));
