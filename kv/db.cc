@@ -514,14 +514,12 @@ struct Location {
   const Segment* seg = nullptr;
   const MemTable::Node* node = nullptr;
   uint64_t offset = 0;
-  // The entry's directory index in seg, where known (Segment::EntryAt).
-  size_t index = SIZE_MAX;
+  size_t index = 0;  // The entry's directory index in seg (Segment::EntryAt).
 };
 
 absl::StatusOr<EntryView> Load(const SnapshotState& s, const Location& loc) {
   if (loc.seg == nullptr) return s.MemEntry(loc.node);
-  if (loc.index != SIZE_MAX) return loc.seg->EntryAt(loc.index, loc.offset);
-  return loc.seg->Entry(loc.offset);
+  return loc.seg->EntryAt(loc.index, loc.offset);
 }
 
 // A cursor over one source in key order that yields, for each key, the
